@@ -1,0 +1,109 @@
+"""GRU layer, batched, forward and backward (BPTT), in the d2l / HUST convention.
+
+Time-major: ``X`` is (T, B, D), ``Y`` is (T, B, H). Parameters::
+
+    W_x (D, 3H)   W_h (H, 3H)   b (3H,)     gate blocks r, z, candidate (n)
+
+One step::
+
+    r = sigmoid(x W_x[:, r] + h_{t-1} W_h[:, r] + b[r])
+    z = sigmoid(x W_x[:, z] + h_{t-1} W_h[:, z] + b[z])
+    n = tanh(x W_x[:, n] + (r * h_{t-1}) W_h[:, n] + b[n])
+    h_t = z * h_{t-1} + (1 - z) * n
+
+The update gate z keeps the *old* state here. The VietAI slides write
+h_t = (1 - z) h_{t-1} + z n (z keeps the candidate), and torch.nn.GRU applies r
+after the product, r * (h_{t-1} W_hn + b_hn): notebook 03 contrasts the three.
+The state is ``h`` alone, a (B, H) array.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import check_dY, check_params, check_sequence, check_state
+from ._layers import init_gated_params
+from .backend import get_xp
+from .functional import sigmoid
+
+N_GATES = 3
+
+
+def init_params(input_size: int, hidden_size: int, *, seed: int = 0, dtype=np.float32, xp=np):
+    """Glorot-uniform W_x, orthogonal W_h (per gate), zero bias."""
+    return init_gated_params(input_size, hidden_size, N_GATES, seed=seed, dtype=dtype, xp=xp)
+
+
+def forward(params, X, state=None):
+    """Run the GRU over a sequence.
+
+    Inputs: params (W_x (D, 3H), W_h (H, 3H), b (3H,)); X (T, B, D); state None (zeros) or h0 (B, H).
+    Returns: Y (T, B, H), h_T (B, H), cache.
+    """
+    D, H = check_params(params, N_GATES, "GRU")
+    T, B = check_sequence(X, D, "GRU")
+    W_x, W_h, b = params["W_x"], params["W_h"], params["b"]
+    xp = get_xp(X, W_x)
+    dtype = W_x.dtype
+    X = xp.asarray(X, dtype=dtype)
+    hs = xp.empty((T + 1, B, H), dtype=dtype)
+    if state is None:
+        hs[0] = 0
+    else:
+        check_state(state, "state h", B, H)
+        hs[0] = state
+    A = (X.reshape(T * B, D) @ W_x).reshape(T, B, N_GATES * H) + b
+    gates = xp.empty((T, B, N_GATES * H), dtype=dtype)  # activated r, z, n
+    rh = xp.empty((T, B, H), dtype=dtype)  # r * h_{t-1}, the input of the candidate's W_h block
+    W_h_rz, W_h_n = W_h[:, : 2 * H], W_h[:, 2 * H :]
+    for t in range(T):
+        h = hs[t]
+        gates[t, :, : 2 * H] = sigmoid(A[t, :, : 2 * H] + h @ W_h_rz)
+        r, z = gates[t, :, :H], gates[t, :, H : 2 * H]
+        rh[t] = r * h
+        n = xp.tanh(A[t, :, 2 * H :] + rh[t] @ W_h_n)
+        gates[t, :, 2 * H :] = n
+        hs[t + 1] = z * h + (1 - z) * n
+    return hs[1:], hs[T], (params, X, hs, gates, rh)
+
+
+def backward(dY, cache, d_state=None):
+    """BPTT. dY (T, B, H) or None; d_state None or dh_T (B, H).
+
+    Returns grads (keys and shapes of params), dX (T, B, D), dh_0 (B, H).
+    """
+    params, X, hs, gates, rh = cache
+    W_x, W_h = params["W_x"], params["W_h"]
+    xp = get_xp(X, W_x)
+    T, B, D = X.shape
+    H = W_h.shape[0]
+    dtype = W_x.dtype
+    if dY is None:
+        dY = xp.zeros((T, B, H), dtype=dtype)
+    check_dY(dY, (T, B, H))
+    if d_state is None:
+        dh = xp.zeros((B, H), dtype=dtype)
+    else:
+        check_state(d_state, "d_state dh", B, H)
+        dh = xp.asarray(d_state, dtype=dtype)
+    W_h_rz, W_h_n = W_h[:, : 2 * H], W_h[:, 2 * H :]
+    dA = xp.empty((T, B, N_GATES * H), dtype=dtype)
+    for t in reversed(range(T)):
+        r, z, n = gates[t, :, :H], gates[t, :, H : 2 * H], gates[t, :, 2 * H :]
+        h_prev = hs[t]
+        dh = dh + dY[t]
+        dA[t, :, 2 * H :] = dh * (1 - z) * (1 - n * n)
+        d_rh = dA[t, :, 2 * H :] @ W_h_n.T
+        dA[t, :, :H] = d_rh * h_prev * r * (1 - r)
+        dA[t, :, H : 2 * H] = dh * (h_prev - n) * z * (1 - z)
+        dh = dh * z + d_rh * r + dA[t, :, : 2 * H] @ W_h_rz.T
+    dA2 = dA.reshape(T * B, N_GATES * H)
+    h_prev_all = hs[:-1].reshape(T * B, H)
+    grads = {
+        "W_x": X.reshape(T * B, D).T @ dA2,
+        "W_h": xp.concatenate(
+            [h_prev_all.T @ dA2[:, : 2 * H], rh.reshape(T * B, H).T @ dA2[:, 2 * H :]], axis=1
+        ),
+        "b": dA2.sum(axis=0),
+    }
+    dX = (dA2 @ W_x.T).reshape(T, B, D)
+    return grads, dX, dh

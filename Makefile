@@ -5,7 +5,24 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 NBVAL  := --nbval --nbval-current-env --nbval-cell-timeout=900 --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: setup lab test unit notebooks lint execute clean
+# Slides: reveal.js decks that work offline. reveal.js, MathJax 2 (the version nbconvert's reveal template
+# is written for), require.js and jQuery come from npm into build/ and are copied next to the decks.
+NOTEBOOKS   ?= $(sort $(wildcard notebooks/[0-9]*.ipynb))
+SLIDES_DIR  ?= slides
+VENDOR      := build/slides-vendor
+VENDOR_STAMP := $(VENDOR)/.installed
+NPM_PACKAGES := reveal.js@4.6.0 mathjax@2.7.9 requirejs@2.3.7 jquery@3.7.1
+CHROMIUM    := /usr/bin/chromium
+# nbconvert options: the offline template (.ci/nbconvert/reveal_offline) and every script and style sheet
+# taken from slides/_vendor/ (the white theme: the only light reveal.js theme with no Google Fonts import).
+SLIDES_OPTS := --to slides --template reveal_offline --TemplateExporter.extra_template_basedirs=.ci/nbconvert \
+	--SlidesExporter.reveal_theme=white \
+	--SlidesExporter.reveal_url_prefix=_vendor/reveal.js \
+	'--SlidesExporter.mathjax_url=_vendor/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe' \
+	--SlidesExporter.require_js_url=_vendor/requirejs/require.js \
+	--SlidesExporter.jquery_url=_vendor/jquery/dist/jquery.min.js
+
+.PHONY: setup lab test unit notebooks lint execute clean slides slides-lecture slides-vendor slides-test
 
 setup: $(STAMP)
 
@@ -31,11 +48,47 @@ unit: setup
 notebooks: setup
 	$(PY) -m pytest -q $(NBVAL) notebooks
 
-test: lint unit notebooks
+# The browser test runs after both kinds of deck are built (see slides-test below).
+test: lint unit notebooks slides-test
 
 # Re-execute one notebook in place (its own folder as working directory): make execute NB=notebooks/01_rnn.ipynb
 execute: setup
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=900 $(NB)
 
+$(VENDOR_STAMP):
+	npm install --prefix $(VENDOR) --no-save --no-package-lock --no-audit --no-fund $(NPM_PACKAGES)
+	touch $(VENDOR_STAMP)
+
+# Copy the vendored files next to the decks, so that slides/ is self-contained (zip it, present anywhere).
+# Kept: reveal.js dist + plugins, MathJax without its unpacked sources and non-TeX fonts.
+slides-vendor: $(VENDOR_STAMP)
+	rm -rf $(SLIDES_DIR)/_vendor
+	mkdir -p $(SLIDES_DIR)/_vendor/reveal.js $(SLIDES_DIR)/_vendor/mathjax/fonts/HTML-CSS $(SLIDES_DIR)/_vendor/jquery
+	cp -r $(VENDOR)/node_modules/reveal.js/dist $(VENDOR)/node_modules/reveal.js/plugin $(SLIDES_DIR)/_vendor/reveal.js/
+	cd $(VENDOR)/node_modules/mathjax && cp -r MathJax.js config extensions jax localization LICENSE $(abspath $(SLIDES_DIR))/_vendor/mathjax/
+	cp -r $(VENDOR)/node_modules/mathjax/fonts/HTML-CSS/TeX $(SLIDES_DIR)/_vendor/mathjax/fonts/HTML-CSS/
+	cp -r $(VENDOR)/node_modules/requirejs $(SLIDES_DIR)/_vendor/
+	cp -r $(VENDOR)/node_modules/jquery/dist $(SLIDES_DIR)/_vendor/jquery/
+
+# One deck per notebook, code included: slides/NN_topic.slides.html.
+slides: setup slides-vendor
+	$(VENV)/bin/jupyter nbconvert $(SLIDES_OPTS) --output-dir $(SLIDES_DIR) $(NOTEBOOKS)
+
+# Code-free decks for lectures (outputs, formulas and prose only): slides/NN_topic.lecture.slides.html
+# (same folder as the full decks, so that relative links such as ../GLOSSARY.md keep working).
+slides-lecture: setup slides-vendor
+	$(VENV)/bin/jupyter nbconvert $(SLIDES_OPTS) --no-input --output '{notebook_name}.lecture' \
+		--output-dir $(SLIDES_DIR) $(NOTEBOOKS)
+
+# Debian's chromium for the browser test; installed only when missing (needs root or sudo and apt).
+$(CHROMIUM):
+	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+
+# Every deck opened in headless Chromium: reveal.js ready, slide count, formulas typeset, speaker notes,
+# no console errors, no request outside file://; saves slides/title_slide.png.
+slides-test: setup slides slides-lecture $(CHROMIUM)
+	REQUIRE_SLIDES=1 SLIDES_DIR=$(SLIDES_DIR) $(PY) -m pytest -q tests/test_slides.py
+
 clean:
-	rm -rf $(VENV) slides .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) slides build/slides-vendor .pytest_cache .ruff_cache .hypothesis

@@ -7,12 +7,13 @@ import sys
 from pathlib import Path
 
 COURSE_REPO = "https://github.com/parallel-lstm-course/parallel-lstm.git"
-COURSE_REF = "main"
+COURSE_REF = "v1.0.0"  # a release tag, not a branch: Colab runs the code this notebook was written for
 if "google.colab" in sys.modules:
     ROOT = Path("/content/parallel-lstm")
     if not ROOT.exists():
-        subprocess.run(["git", "clone", "-q", COURSE_REPO, str(ROOT)], check=True)
-        subprocess.run(["git", "-C", str(ROOT), "checkout", "-q", COURSE_REF], check=True)
+        subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", COURSE_REF, COURSE_REPO, str(ROOT)],
+                       check=True)
+        # --no-deps: rnnlab's numpy, pandas, matplotlib and tqdm, and d2l's torch, are Colab's own.
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-e", str(ROOT),
                         "d2l==1.0.3"], check=True)
     os.chdir(ROOT / "notebooks")

@@ -145,9 +145,10 @@ class _Scaler:
             raise ValueError(f"{type(self).__name__} is not fitted: call fit(train) first")
         x = np.asarray(x, dtype=np.float64)
         n_cols = np.shape(self.shift)[0] if np.ndim(self.shift) else None
-        if n_cols is not None and x.shape[-1] != n_cols:
+        if n_cols is not None and (x.ndim == 0 or x.shape[-1] != n_cols):
+            got = x.shape[-1] if x.ndim else 0
             raise ValueError(
-                f"x has {x.shape[-1]} columns (shape {x.shape}) but the scaler was fitted on {n_cols}"
+                f"x has {got} columns (shape {x.shape}) but the scaler was fitted on {n_cols}"
             )
         return x
 

@@ -45,7 +45,15 @@ def cross_entropy(logits, targets):
             f"targets must have shape ({logits.shape[0]},) to match logits {tuple(logits.shape)}; "
             f"got {tuple(targets.shape)}"
         )
-    n = logits.shape[0]
+    if targets.dtype.kind not in "iu":
+        raise ValueError(f"targets must be integer class indices; got dtype {targets.dtype}")
+    n, K = logits.shape
+    # A target of -1 would silently pick the last class through negative indexing.
+    if n and not bool(((targets >= 0) & (targets < K)).all()):
+        raise ValueError(
+            f"targets must be class indices in [0, {K}); got values from {int(targets.min())} "
+            f"to {int(targets.max())} (shape {tuple(targets.shape)})"
+        )
     logp = log_softmax(logits)
     rows = xp.arange(n)
     loss = -logp[rows, targets].mean()

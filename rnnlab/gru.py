@@ -50,7 +50,7 @@ def forward(params, X, state=None):
         hs[0] = 0
     else:
         check_state(state, "state h", B, H)
-        hs[0] = state
+        hs[0] = xp.asarray(state, dtype=dtype)  # CuPy's setitem refuses a NumPy state: copy it first
     A = (X.reshape(T * B, D) @ W_x).reshape(T, B, N_GATES * H) + b
     gates = xp.empty((T, B, N_GATES * H), dtype=dtype)  # activated r, z, n
     rh = xp.empty((T, B, H), dtype=dtype)  # r * h_{t-1}, the input of the candidate's W_h block

@@ -40,7 +40,7 @@ def forward(params, X, state=None):
         hs[0] = 0
     else:
         check_state(state, "state h", B, H)
-        hs[0] = state
+        hs[0] = xp.asarray(state, dtype=dtype)  # CuPy's setitem refuses a NumPy state: copy it first
     A = (X.reshape(T * B, D) @ W_x).reshape(T, B, H) + b
     for t in range(T):
         hs[t + 1] = xp.tanh(A[t] + hs[t] @ W_h)

@@ -1,0 +1,447 @@
+"""The GPU half of rnnlab: the CuPy direct port, lstm_cupy's fused kernels, and the fallback without a GPU.
+
+Three kinds of test:
+* `gpu`-marked: NumPy vs the CuPy direct port vs lstm_cupy on a real GPU (skipped, with the reason, without one);
+* without a GPU: the import, the clear RuntimeError, the input checks;
+* the kernel sources without a GPU: compiled by NVRTC exactly as CuPy wraps them (catches CUDA C errors),
+  and compiled for the CPU by the host C++ compiler, then run through lstm_cupy's own loop and compared
+  with rnnlab.lstm (catches wrong maths and wrong indexing).
+"""
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import rnnlab.backend as backend
+from rnnlab import functional, gru, lstm, lstm_cupy, optim, rnn
+from rnnlab._host_kernels import HostKernel, host_compiler, parse_params
+from rnnlab.gradcheck import relative_error
+
+TOL = {np.float64: 1e-10, np.float32: 1e-4}
+# (T, B, D, H): B = 1, H not a multiple of 32, a single step, and one a little larger.
+SHAPES = [(5, 1, 3, 7), (4, 3, 2, 33), (1, 2, 5, 4), (12, 8, 6, 50)]
+COLAB_HINT = "Runtime > Change runtime type > GPU"
+
+needs_cxx = pytest.mark.skipif(host_compiler() is None, reason="no host C++ compiler (g++ or clang++) on PATH")
+
+
+def _problem(T, B, D, H, dtype, seed=0, with_state=True):
+    """Params, X, an initial state, dY and d_state, all NumPy, of one dtype."""
+    rng = np.random.default_rng(seed)
+    params = lstm.init_params(D, H, seed=seed + 1, dtype=dtype)
+    params["b"] += rng.standard_normal(4 * H).astype(dtype) * 0.5  # gates away from their init values
+
+    def draw(*shape):
+        return rng.standard_normal(shape).astype(dtype)
+
+    state = (draw(B, H), draw(B, H)) if with_state else None
+    d_state = (draw(B, H), draw(B, H)) if with_state else None
+    return params, draw(T, B, D), state, draw(T, B, H), d_state
+
+
+def _run(fwd, bwd, params, X, state, dY, d_state):
+    Y, state_T, cache = fwd(params, X, state)
+    grads, dX, d_state0 = bwd(dY, cache, d_state)
+    return {"Y": Y, "h_T": state_T[0], "c_T": state_T[1], "dX": dX, "dh_0": d_state0[0], "dc_0": d_state0[1],
+            **{f"d{k}": g for k, g in grads.items()}}
+
+
+def _assert_close(reference: dict, other: dict, dtype, what: str):
+    assert reference.keys() == other.keys()
+    for k in reference:
+        a, b = backend.to_numpy(reference[k]), backend.to_numpy(other[k])
+        assert a.shape == b.shape and b.dtype == np.dtype(dtype), f"{what} {k}: {b.shape} {b.dtype}"
+        err = relative_error(a, b)
+        assert err < TOL[dtype], f"{what} {k}: relative error {err:.2e} >= {TOL[dtype]:.0e}"
+
+
+# --------------------------------------------------------------------------- without a GPU
+
+
+def test_import_does_not_touch_cuda():
+    # A fresh interpreter: importing lstm_cupy must not even import CuPy (no CUDA calls at import).
+    code = "import sys, rnnlab.lstm_cupy; print('cupy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+@pytest.fixture
+def no_gpu(monkeypatch):
+    """Pretend no GPU is usable, so the fallback is tested on every machine."""
+    monkeypatch.setattr(backend, "gpu_available", lambda: False)
+
+
+@pytest.mark.parametrize("call", ["forward", "backward", "init_params"])
+def test_clear_runtime_error_without_gpu(no_gpu, call):
+    params, X, state, dY, d_state = _problem(3, 2, 4, 5, np.float32)
+    calls = {
+        "forward": lambda: lstm_cupy.forward(params, X, state),
+        "backward": lambda: lstm_cupy.backward(dY, lstm.forward(params, X, state)[2], d_state),
+        "init_params": lambda: lstm_cupy.init_params(4, 5),
+    }
+    with pytest.raises(RuntimeError) as info:
+        calls[call]()
+    message = str(info.value)
+    assert f"rnnlab.lstm_cupy.{call}" in message
+    assert "no usable CUDA GPU" in message and COLAB_HINT in message
+
+
+def test_gpu_device_choice_without_gpu(no_gpu):
+    with pytest.raises(RuntimeError, match=re.escape(COLAB_HINT)):
+        backend.resolve_device("gpu")
+    assert backend.resolve_device("auto") == "cpu"
+
+
+def test_numpy_arrays_are_refused_on_the_gpu_path():
+    # Checked before any GPU work, so it runs without a GPU: CuPy imports, the array is NumPy.
+    cupy = pytest.importorskip("cupy")
+    with pytest.raises(ValueError, match=r"X must be a CuPy array.*to_gpu"):
+        lstm_cupy._check_module(cupy, np.zeros((2, 1, 3)), "X", "rnnlab.lstm_cupy.forward")
+    with pytest.raises(ValueError, match=r"must be a NumPy array"):
+        lstm_cupy._check_module(np, _FakeCupyArray(), "X", "rnnlab.lstm_cupy.forward_on_host")
+    lstm_cupy._check_module(np, np.zeros(3), "X", "where")  # the right module passes
+
+
+class _FakeCupyArray:
+    """An object get_xp takes for a CuPy array (its type lives in a module named cupy...)."""
+
+
+_FakeCupyArray.__module__ = "cupy._core.core"
+
+
+def test_gate_views_are_the_four_blocks_without_copy():
+    a = np.arange(2 * 3 * 4 * 5).reshape(2, 3, 20)
+    views = lstm_cupy.gate_views(a, 5)
+    assert len(views) == 4
+    for k, v in enumerate(views):
+        assert v.shape == (2, 3, 5) and np.shares_memory(v, a)
+        np.testing.assert_array_equal(v, a[..., 5 * k : 5 * (k + 1)])
+    with pytest.raises(ValueError, match="4H = 24"):
+        lstm_cupy.gate_views(a, 6)
+
+
+def test_kernel_sources_are_named_and_consistent():
+    assert set(lstm_cupy.KERNELS) == {"lstm_forward_step", "lstm_backward_step"}
+    for name, (ins, outs, body) in lstm_cupy.KERNELS.items():
+        in_names, out_names = parse_params(ins), parse_params(outs)
+        assert len(set(in_names + out_names)) == len(in_names) + len(out_names), name
+        assert "i" not in in_names + out_names, "i is CuPy's element index inside an ElementwiseKernel"
+        assigned = set(re.findall(r"^\s*(\w+)\s*=", body, flags=re.M))
+        assert assigned == set(out_names), f"{name} must assign every output once: {assigned}"
+        used = set(re.findall(r"\b\w+\b", body))
+        assert set(in_names) <= used, f"{name} leaves inputs unused: {set(in_names) - used}"
+
+
+def test_params_strings_are_checked():
+    assert parse_params("T a, T b_c") == ["a", "b_c"]
+    with pytest.raises(ValueError, match="'float32 x'"):
+        parse_params("float32 x")
+
+
+# ------------------------------------------------------------ kernel sources compiled by NVRTC
+
+
+def _cupy_kernel_source(name: str, dtype) -> str:
+    """The CUDA source CuPy generates for one of lstm_cupy's kernels called on strided 2-D views.
+
+    Uses CuPy internals (cupy._core._kernel), so the test skips if a CuPy release renames them.
+    """
+    cupy = pytest.importorskip("cupy")
+    try:
+        from cupy._core import _kernel, core
+        from cupy._core._carray import Indexer
+
+        ins, outs, body = lstm_cupy.KERNELS[name]
+        kernel = cupy.ElementwiseKernel(ins, outs, body, name, preamble=lstm_cupy.PREAMBLE)
+        n_args = kernel.nin + kernel.nout
+        ndarray_kind, indexer_kind = 1, 2  # cupy._core._kernel._ArgKind
+        arginfos = tuple(
+            _kernel._ArgInfo(ndarray_kind, cupy.ndarray, np.dtype(dtype), 2, False, True) for _ in range(n_args)
+        ) + (_kernel._ArgInfo(indexer_kind, Indexer, None, 2, True, True),)
+        type_map = _kernel._TypeMap((("T", np.dtype(dtype)),))
+        code = _kernel._get_elementwise_kernel_code(
+            arginfos, type_map, kernel.params, kernel.operation, kernel.name, kernel.preamble
+        )
+        header = "\n".join(f"#include <{h}>" for h in core._cupy_header_list)
+        options = ["-I" + core._get_header_dir_path(), *core._get_cccl_include_options()]
+    except (AttributeError, ImportError, TypeError) as e:  # pragma: no cover - depends on the CuPy release
+        pytest.skip(f"this CuPy release does not expose the kernel-code generator used here: {e}")
+    return header + "\n" + code, options
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ["lstm_forward_step", "lstm_backward_step"])
+def test_kernel_compiles_with_nvrtc(name, dtype):
+    source, options = _cupy_kernel_source(name, dtype)
+    try:
+        from cupy.cuda import nvrtc
+
+        nvrtc.getVersion()
+    except Exception as e:  # pragma: no cover - NVRTC library missing
+        pytest.skip(f"NVRTC is not loadable here: {e}")
+    program = nvrtc.createProgram(source, f"{name}.cu", [], [])
+    try:
+        nvrtc.compileProgram(program, [*options, "--std=c++17", "--gpu-architecture=compute_75"])
+    except nvrtc.NVRTCError as e:
+        pytest.fail(f"{name} ({np.dtype(dtype)}) does not compile:\n{nvrtc.getProgramLog(program)}\n{e}")
+    ptx = nvrtc.getPTX(program).decode()
+    assert f".entry {name}(" in ptx
+    # float kernels must stay in single precision: no silent promotion of T to double.
+    if dtype == np.float32:
+        assert ".f64" not in ptx, "a double-precision operation slipped into the float32 kernel"
+
+
+# --------------------------------------------- kernel sources compiled for the CPU, lstm_cupy's loop
+
+
+@needs_cxx
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_host_compiled_kernels_match_numpy_lstm(shape, dtype):
+    problem = _problem(*shape, dtype)
+    reference = _run(lstm.forward, lstm.backward, *problem)
+    host = _run(lstm_cupy.forward_on_host, lstm_cupy.backward_on_host, *problem)
+    _assert_close(reference, host, dtype, "lstm_cupy (host-compiled kernels)")
+
+
+@needs_cxx
+def test_host_run_with_zero_state_and_no_dY():
+    params, X, _, _, _ = _problem(3, 2, 4, 5, np.float64)
+    Y1, (h1, c1), cache1 = lstm.forward(params, X)
+    Y2, (h2, c2), cache2 = lstm_cupy.forward_on_host(params, X)
+    assert relative_error(Y1, Y2) < 1e-10 and relative_error(c1, c2) < 1e-10
+    g1, dX1, _ = lstm.backward(None, cache1, (np.ones_like(h1), np.zeros_like(c1)))
+    g2, dX2, _ = lstm_cupy.backward_on_host(None, cache2, (np.ones_like(h2), np.zeros_like(c2)))
+    assert relative_error(dX1, dX2) < 1e-10 and relative_error(g1["W_h"], g2["W_h"]) < 1e-10
+
+
+@needs_cxx
+def test_host_backward_leaves_d_state_untouched():
+    params, X, state, dY, d_state = _problem(3, 2, 4, 5, np.float64)
+    kept = tuple(a.copy() for a in d_state)
+    _, _, cache = lstm_cupy.forward_on_host(params, X, state)
+    lstm_cupy.backward_on_host(dY, cache, d_state)
+    for a, b in zip(d_state, kept):
+        np.testing.assert_array_equal(a, b)
+
+
+@needs_cxx
+def test_host_kernel_catches_a_wrong_body():
+    # The comparison above is sharp enough to see a one-character slip in a kernel body.
+    ins, outs, body = lstm_cupy.KERNELS["lstm_forward_step"]
+    wrong = HostKernel(ins, outs, body.replace("gate_f * c_prev", "gate_i * c_prev"), "wrong_forward",
+                       lstm_cupy.PREAMBLE, np.float64)
+    right = lstm_cupy._host_kernels(np.dtype(np.float64))["lstm_forward_step"]
+    rng = np.random.default_rng(0)
+    ins_ = [rng.standard_normal((2, 3)) for _ in parse_params(ins)]
+    outs_right = [np.zeros((2, 3)) for _ in parse_params(outs)]
+    outs_wrong = [np.zeros((2, 3)) for _ in parse_params(outs)]
+    right(*ins_, *outs_right)
+    wrong(*ins_, *outs_wrong)
+    assert relative_error(outs_right[4], outs_wrong[4]) > 1e-3  # the cell state c
+
+
+@needs_cxx
+def test_same_input_checks_as_lstm():
+    params, X, state, dY, _ = _problem(3, 2, 4, 5, np.float64)
+    bad_calls = {
+        "X must be 3-D": lambda f: f(params, X[0]),
+        "W_x expects D=4": lambda f: f(params, X[..., :3]),
+        "contains NaN": lambda f: f(params, np.where(X > 1, np.nan, X)),
+        r"state h must have shape \(B, H\) = \(2, 5\)": lambda f: f(params, X, (state[0][:1], state[1])),
+        r"params is missing \['b'\]": lambda f: f({"W_x": params["W_x"], "W_h": params["W_h"]}, X),
+    }
+    for message, call in bad_calls.items():
+        for forward in (lstm.forward, lstm_cupy.forward_on_host):
+            with pytest.raises(ValueError, match=message):
+                call(forward)
+    half = {k: v.astype(np.float16) for k, v in params.items()}
+    with pytest.raises(ValueError, match="float32 or float64; got float16"):
+        lstm_cupy.forward_on_host(half, X)
+    _, _, cache = lstm_cupy.forward_on_host(params, X, state)
+    with pytest.raises(ValueError, match="dY must have the shape of Y"):
+        lstm_cupy.backward_on_host(dY[:2], cache)
+
+
+# --------------------------------------------------------------------------- on a real GPU
+
+LAYERS = {"rnn": rnn, "lstm": lstm, "gru": gru}
+
+
+def _cupy():
+    import cupy
+
+    return cupy
+
+
+def _layer_run(layer, params, X, seed=3):
+    """Forward and backward of a layer with a random dY and d_state, results as a dict."""
+    xp = backend.get_xp(X)
+    Y, state_T, cache = layer.forward(params, X)
+    rng = np.random.default_rng(seed)
+    dY = xp.asarray(rng.standard_normal(Y.shape).astype(Y.dtype))
+    states = state_T if isinstance(state_T, tuple) else (state_T,)
+    d_states = tuple(xp.asarray(rng.standard_normal(s.shape).astype(s.dtype)) for s in states)
+    grads, dX, d0 = layer.backward(dY, cache, d_states if isinstance(state_T, tuple) else d_states[0])
+    d0 = d0 if isinstance(d0, tuple) else (d0,)
+    out = {"Y": Y, "dX": dX, **{f"d{k}": g for k, g in grads.items()}}
+    out.update({f"state_T{k}": s for k, s in enumerate(states)})
+    out.update({f"d_state0_{k}": s for k, s in enumerate(d0)})
+    return out
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_direct_port_matches_numpy(name, shape, dtype):
+    T, B, D, H = shape
+    layer = LAYERS[name]
+    params = layer.init_params(D, H, seed=1, dtype=dtype)
+    X = np.random.default_rng(0).standard_normal((T, B, D)).astype(dtype)
+    on_cpu = _layer_run(layer, params, X)
+    on_gpu = _layer_run(layer, backend.tree_to_gpu(params), backend.to_gpu(X))
+    assert all(type(v).__module__.startswith("cupy") for v in on_gpu.values())
+    _assert_close(on_cpu, on_gpu, dtype, f"CuPy direct port of {name}")
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_lstm_cupy_matches_numpy_and_direct_port(shape, dtype):
+    params, X, state, dY, d_state = _problem(*shape, dtype)
+    reference = _run(lstm.forward, lstm.backward, params, X, state, dY, d_state)
+    gpu = [backend.tree_to_gpu(params), backend.to_gpu(X), tuple(map(backend.to_gpu, state)),
+           backend.to_gpu(dY), tuple(map(backend.to_gpu, d_state))]
+    direct = _run(lstm.forward, lstm.backward, *gpu)
+    fused = _run(lstm_cupy.forward, lstm_cupy.backward, *gpu)
+    _assert_close(reference, direct, dtype, "CuPy direct port")
+    _assert_close(reference, fused, dtype, "lstm_cupy")
+    _assert_close(direct, fused, dtype, "lstm_cupy vs direct port")
+
+
+@pytest.mark.gpu
+def test_lstm_cupy_defaults_and_refusals():
+    params = lstm_cupy.init_params(3, 33, seed=2)
+    assert params["W_h"].dtype == np.float32 and type(params["W_h"]).__module__.startswith("cupy")
+    np.testing.assert_array_equal(backend.to_numpy(params["W_x"]), lstm.init_params(3, 33, seed=2)["W_x"])
+    X = np.zeros((4, 2, 3), dtype=np.float32)
+    with pytest.raises(ValueError, match="X must be a CuPy array"):
+        lstm_cupy.forward(params, X)
+    with pytest.raises(ValueError, match=r"params\['W_x'\] must be a CuPy array"):
+        lstm_cupy.forward(backend.tree_to_numpy(params), backend.to_gpu(X))
+    Y, (h, c), cache = lstm_cupy.forward(params, backend.to_gpu(X))
+    assert Y.shape == (4, 2, 33) and h.dtype == np.float32
+    with pytest.raises(ValueError, match="dY must be a CuPy array"):
+        lstm_cupy.backward(np.zeros(Y.shape, np.float32), cache)
+
+
+@pytest.mark.gpu
+def test_functional_and_optim_on_cupy():
+    cupy = _cupy()
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((6, 5)) * 40  # large values: the overflow-free paths matter
+    targets = rng.integers(0, 5, size=6)
+    for f in (functional.sigmoid, functional.tanh, functional.relu, functional.softmax, functional.log_softmax):
+        np.testing.assert_allclose(backend.to_numpy(f(cupy.asarray(x))), f(x), rtol=1e-12, atol=1e-300)
+    for f, args in ((functional.cross_entropy, (x, targets)), (functional.mse, (x, x[::-1].copy()))):
+        loss_cpu, grad_cpu = f(*args)
+        loss_gpu, grad_gpu = f(*(cupy.asarray(a) for a in args))
+        assert abs(float(loss_gpu) - float(loss_cpu)) <= 1e-12 * abs(float(loss_cpu))
+        np.testing.assert_allclose(backend.to_numpy(grad_gpu), grad_cpu, rtol=1e-12, atol=1e-15)
+    params = lstm.init_params(3, 4, seed=0, dtype=np.float64)
+    grads = {k: rng.standard_normal(v.shape) for k, v in params.items()}
+    for opt_cpu, opt_gpu in ((optim.SGD(0.1, momentum=0.9), optim.SGD(0.1, momentum=0.9)), (optim.Adam(), optim.Adam())):
+        p_cpu, p_gpu = dict(params), backend.tree_to_gpu(params)
+        p_cpu = {k: v.copy() for k, v in p_cpu.items()}
+        for _ in range(3):
+            g_cpu = {k: v.copy() for k, v in grads.items()}
+            g_gpu = backend.tree_to_gpu(grads)
+            n_cpu, n_gpu = optim.clip_grad_norm(g_cpu, 1.0), optim.clip_grad_norm(g_gpu, 1.0)
+            assert abs(n_cpu - n_gpu) <= 1e-12 * n_cpu
+            opt_cpu.step(p_cpu, g_cpu)
+            opt_gpu.step(p_gpu, g_gpu)
+        for k in params:
+            np.testing.assert_allclose(backend.to_numpy(p_gpu[k]), p_cpu[k], rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("name", ["rnn", "gru", "lstm"])
+def test_direct_port_takes_a_host_initial_state(name):
+    # A NumPy state with CuPy params and X is copied to the GPU, as rnnlab.lstm always did.
+    layer, (T, B, D, H) = LAYERS[name], (3, 2, 4, 5)
+    params = layer.init_params(D, H, seed=0, dtype=np.float64)
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((T, B, D))
+    state = (rng.standard_normal((B, H)), rng.standard_normal((B, H))) if name == "lstm" else rng.standard_normal((B, H))
+    Y_cpu = layer.forward(params, X, state)[0]
+    Y_gpu = layer.forward(backend.tree_to_gpu(params), backend.to_gpu(X), state)[0]
+    assert relative_error(Y_cpu, backend.to_numpy(Y_gpu)) < 1e-10
+
+
+# ------------------------------------------------------------------- fit(..., device=...)
+
+
+def _airline_problem(window=12):
+    """The airline model's data: min-max scaled passengers, 12-month windows, next month as target."""
+    from rnnlab.data import MinMaxScaler, load_airline_passengers, make_windows
+    from rnnlab.train import to_time_major
+
+    series = load_airline_passengers().to_numpy(dtype=np.float64)[:, None]
+    scaled = MinMaxScaler().fit_transform(series)
+    windows, targets = make_windows(scaled, window, 1)
+    return to_time_major(windows), targets[:, 0, :]
+
+
+def test_fit_on_gpu_without_gpu_is_the_clear_runtime_error(no_gpu):
+    from rnnlab.models import SequenceRegressor
+    from rnnlab.train import fit
+
+    X, Y = _airline_problem()
+    model = SequenceRegressor(1, 8, 1, seed=0)
+    with pytest.raises(RuntimeError, match=re.escape(COLAB_HINT)) as info:
+        fit(model, model.init_params(), X, Y, epochs=1, progress=False, device="gpu")
+    assert "no usable CUDA GPU" in str(info.value)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("layer", ["direct port", "lstm_cupy"])
+def test_fit_airline_on_gpu_matches_cpu_in_float64(layer):
+    from rnnlab.models import SequenceRegressor
+    from rnnlab.train import fit
+
+    X, Y = _airline_problem()
+    cpu_model = SequenceRegressor(1, 16, 1, seed=0, dtype=np.float64)
+    gpu_model = SequenceRegressor(1, 16, 1, seed=0, dtype=np.float64,
+                                  layer=lstm_cupy if layer == "lstm_cupy" else None)
+    settings = dict(strategy="minibatch", batch_size=32, epochs=5, lr=0.01, seed=0, progress=False)
+    p_cpu, h_cpu = fit(cpu_model, cpu_model.init_params(), X, Y, **settings)
+    p_gpu, h_gpu = fit(gpu_model, gpu_model.init_params(), X, Y, device="gpu", **settings)
+    assert all(type(v) is np.ndarray for v in p_gpu.values())
+    assert h_cpu["loss"].iloc[-1] < h_cpu["loss"].iloc[0]  # it did learn something
+    np.testing.assert_allclose(h_gpu["loss"], h_cpu["loss"], rtol=1e-9)
+    for k in p_cpu:
+        assert relative_error(p_cpu[k], p_gpu[k]) < 1e-10, k
+
+
+@needs_cxx
+def test_fit_airline_with_host_compiled_kernels_matches_lstm():
+    # lstm_cupy's loop and kernel source, run on the CPU, train the airline model exactly like rnnlab.lstm.
+    import types
+
+    from rnnlab.models import SequenceRegressor
+    from rnnlab.train import fit
+
+    X, Y = _airline_problem()
+    host_layer = types.SimpleNamespace(forward=lstm_cupy.forward_on_host, backward=lstm_cupy.backward_on_host)
+    settings = dict(strategy="minibatch", batch_size=32, epochs=3, lr=0.01, seed=0, progress=False)
+    ref_model = SequenceRegressor(1, 8, 1, seed=0)
+    host_model = SequenceRegressor(1, 8, 1, seed=0, layer=host_layer)
+    p_ref, h_ref = fit(ref_model, ref_model.init_params(), X, Y, **settings)
+    p_host, h_host = fit(host_model, host_model.init_params(), X, Y, **settings)
+    assert h_ref["loss"].iloc[-1] < h_ref["loss"].iloc[0]
+    np.testing.assert_allclose(h_host["loss"], h_ref["loss"], rtol=1e-10)
+    for k in p_ref:
+        assert relative_error(p_ref[k], p_host[k]) < 1e-10, k

@@ -3,6 +3,25 @@
 Recurrent layers (``rnn``, ``lstm``, ``gru``) are written once against the array
 module of their inputs, so the same functions run on NumPy and on CuPy arrays.
 """
-from . import backend, data, functional, gradcheck, gru, init, lstm, optim, rnn  # noqa: F401
+from . import (  # noqa: F401
+    backend,
+    bidirectional,
+    data,
+    functional,
+    gradcheck,
+    gru,
+    init,
+    io,
+    lstm,
+    lstm_cupy,
+    lstm_sequential,
+    metrics,
+    models,
+    optim,
+    rnn,
+    stacked,
+    train,
+    weather,
+)
 
 __version__ = "0.1.0"

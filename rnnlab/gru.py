@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_dY, check_params, check_sequence, check_state
-from ._layers import init_gated_params
+from ._checks import check_params, check_sequence, check_state
+from ._layers import backward_seeds, init_gated_params, projection_grads
 from .backend import get_xp
 from .functional import sigmoid
 
@@ -77,14 +77,7 @@ def backward(dY, cache, d_state=None):
     T, B, D = X.shape
     H = W_h.shape[0]
     dtype = W_x.dtype
-    if dY is None:
-        dY = xp.zeros((T, B, H), dtype=dtype)
-    check_dY(dY, (T, B, H))
-    if d_state is None:
-        dh = xp.zeros((B, H), dtype=dtype)
-    else:
-        check_state(d_state, "d_state dh", B, H)
-        dh = xp.asarray(d_state, dtype=dtype)
+    dY, (dh,) = backward_seeds(dY, d_state, T, B, H, xp, dtype, ("dh",))
     W_h_rz, W_h_n = W_h[:, : 2 * H], W_h[:, 2 * H :]
     dA = xp.empty((T, B, N_GATES * H), dtype=dtype)
     for t in reversed(range(T)):
@@ -96,14 +89,7 @@ def backward(dY, cache, d_state=None):
         dA[t, :, :H] = d_rh * h_prev * r * (1 - r)
         dA[t, :, H : 2 * H] = dh * (h_prev - n) * z * (1 - z)
         dh = dh * z + d_rh * r + dA[t, :, : 2 * H] @ W_h_rz.T
-    dA2 = dA.reshape(T * B, N_GATES * H)
-    h_prev_all = hs[:-1].reshape(T * B, H)
-    grads = {
-        "W_x": X.reshape(T * B, D).T @ dA2,
-        "W_h": xp.concatenate(
-            [h_prev_all.T @ dA2[:, : 2 * H], rh.reshape(T * B, H).T @ dA2[:, 2 * H :]], axis=1
-        ),
-        "b": dA2.sum(axis=0),
-    }
-    dX = (dA2 @ W_x.T).reshape(T, B, D)
+    grads, dX = projection_grads(X, hs[:-1], dA, W_x)
+    # The candidate block of W_h multiplies r * h_{t-1}, not h_{t-1}: its gradient uses rh.
+    grads["W_h"][:, 2 * H :] = rh.reshape(T * B, H).T @ dA[..., 2 * H :].reshape(T * B, H)
     return grads, dX, dh

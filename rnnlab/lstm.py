@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_dY, check_params, check_sequence, check_state
-from ._layers import init_gated_params
+from ._checks import check_params, check_sequence, check_state
+from ._layers import backward_seeds, init_gated_params, projection_grads
 from .backend import get_xp
 from .functional import sigmoid
 
@@ -109,17 +109,7 @@ def backward(dY, cache, d_state=None):
     T, B, D = X.shape
     H = W_h.shape[0]
     dtype = W_x.dtype
-    if dY is None:
-        dY = xp.zeros((T, B, H), dtype=dtype)
-    check_dY(dY, (T, B, H))
-    if d_state is None:
-        dh = xp.zeros((B, H), dtype=dtype)
-        dc = xp.zeros((B, H), dtype=dtype)
-    else:
-        dh, dc = d_state
-        check_state(dh, "d_state dh", B, H)
-        check_state(dc, "d_state dc", B, H)
-        dh, dc = xp.asarray(dh, dtype=dtype), xp.asarray(dc, dtype=dtype)
+    dY, (dh, dc) = backward_seeds(dY, d_state, T, B, H, xp, dtype, ("dh", "dc"))
 
     dA = xp.empty((T, B, N_GATES * H), dtype=dtype)  # gradient at the gate pre-activations
     for t in reversed(range(T)):
@@ -134,12 +124,5 @@ def backward(dY, cache, d_state=None):
         dh = dA[t] @ W_h.T
         dc = dc * f
 
-    # The weight gradients need no time loop: one product over all T*B rows each.
-    dA2 = dA.reshape(T * B, N_GATES * H)
-    grads = {
-        "W_x": X.reshape(T * B, D).T @ dA2,
-        "W_h": hs[:-1].reshape(T * B, H).T @ dA2,
-        "b": dA2.sum(axis=0),
-    }
-    dX = (dA2 @ W_x.T).reshape(T, B, D)
+    grads, dX = projection_grads(X, hs[:-1], dA, W_x)
     return grads, dX, (dh, dc)

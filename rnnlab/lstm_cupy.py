@@ -37,6 +37,7 @@ import numpy as np
 
 from . import lstm
 from ._checks import check_dY, check_params, check_sequence, check_state
+from ._layers import projection_grads
 from .backend import get_xp, require_gpu
 
 N_GATES = 4
@@ -206,14 +207,7 @@ def _backward(xp, kernels_for, dY, cache, d_state, where):
         )
         xp.matmul(dA[t], W_h_T, out=dh_rec)  # launch 2: back through W_h to h_{t-1}
 
-    # The weight gradients need no time loop: one product over all T*B rows each.
-    dA2 = dA.reshape(T * B, N_GATES * H)
-    grads = {
-        "W_x": X.reshape(T * B, D).T @ dA2,
-        "W_h": hs[:-1].reshape(T * B, H).T @ dA2,
-        "b": dA2.sum(axis=0),
-    }
-    dX = (dA2 @ W_x.T).reshape(T, B, D)
+    grads, dX = projection_grads(X, hs[:-1], dA, W_x)  # no time loop: one product each
     return grads, dX, (dh_rec, dc)
 
 

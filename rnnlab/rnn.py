@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_dY, check_params, check_sequence, check_state
-from ._layers import init_gated_params
+from ._checks import check_params, check_sequence, check_state
+from ._layers import backward_seeds, init_gated_params, projection_grads
 from .backend import get_xp
 
 N_GATES = 1
@@ -58,24 +58,11 @@ def backward(dY, cache, d_state=None):
     T, B, D = X.shape
     H = W_h.shape[0]
     dtype = W_x.dtype
-    if dY is None:
-        dY = xp.zeros((T, B, H), dtype=dtype)
-    check_dY(dY, (T, B, H))
-    if d_state is None:
-        dh = xp.zeros((B, H), dtype=dtype)
-    else:
-        check_state(d_state, "d_state dh", B, H)
-        dh = xp.asarray(d_state, dtype=dtype)
+    dY, (dh,) = backward_seeds(dY, d_state, T, B, H, xp, dtype, ("dh",))
     dA = xp.empty((T, B, H), dtype=dtype)
     for t in reversed(range(T)):
         dh = dh + dY[t]
         dA[t] = dh * (1 - hs[t + 1] * hs[t + 1])
         dh = dA[t] @ W_h.T
-    dA2 = dA.reshape(T * B, H)
-    grads = {
-        "W_x": X.reshape(T * B, D).T @ dA2,
-        "W_h": hs[:-1].reshape(T * B, H).T @ dA2,
-        "b": dA2.sum(axis=0),
-    }
-    dX = (dA2 @ W_x.T).reshape(T, B, D)
+    grads, dX = projection_grads(X, hs[:-1], dA, W_x)
     return grads, dX, dh

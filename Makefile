@@ -22,7 +22,7 @@ SLIDES_OPTS := --to slides --template reveal_offline --TemplateExporter.extra_te
 	--SlidesExporter.require_js_url=_vendor/requirejs/require.js \
 	--SlidesExporter.jquery_url=_vendor/jquery/dist/jquery.min.js
 
-.PHONY: setup lab test unit notebooks lint execute clean slides slides-lecture slides-vendor slides-test
+.PHONY: setup lab test unit notebooks lint execute bench clean slides slides-lecture slides-vendor slides-test
 
 setup: $(STAMP)
 
@@ -89,6 +89,10 @@ $(CHROMIUM):
 # no console errors, no request outside file://; saves slides/title_slide.png.
 slides-test: setup slides slides-lecture $(CHROMIUM)
 	REQUIRE_SLIDES=1 SLIDES_DIR=$(SLIDES_DIR) $(PY) -m pytest -q tests/test_slides.py
+
+# A quick live benchmark of this machine (under a minute on 2 cores); notebook 11 explains the method.
+bench: setup
+	$(PY) -m rnnlab.bench --quick --out build/bench-quick.csv
 
 clean:
 	rm -rf $(VENV) slides build/slides-vendor .pytest_cache .ruff_cache .hypothesis

@@ -50,6 +50,18 @@ def _initial_state(state, B, H, xp, dtype):
     return xp.asarray(h0, dtype=dtype), xp.asarray(c0, dtype=dtype)
 
 
+def prepare_forward(params, X, state):
+    """Check the inputs of an LSTM forward pass (shared by lstm and lstm_sequential).
+
+    Returns xp, X cast to the parameters' dtype, the sizes (T, B, D, H) and the initial (h0, c0).
+    """
+    D, H = check_params(params, N_GATES, "LSTM")
+    T, B = check_sequence(X, D, "LSTM")
+    xp = get_xp(X, params["W_x"])
+    dtype = params["W_x"].dtype
+    return xp, xp.asarray(X, dtype=dtype), (T, B, D, H), _initial_state(state, B, H, xp, dtype)
+
+
 def forward(params, X, state=None):
     """Run the LSTM over a sequence.
 
@@ -62,13 +74,9 @@ def forward(params, X, state=None):
         state_T: (h_T, c_T), each (B, H)
         cache: what backward needs
     """
-    D, H = check_params(params, N_GATES, "LSTM")
-    T, B = check_sequence(X, D, "LSTM")
+    xp, X, (T, B, D, H), (h, c) = prepare_forward(params, X, state)
     W_x, W_h, b = params["W_x"], params["W_h"], params["b"]
-    xp = get_xp(X, W_x)
     dtype = W_x.dtype
-    X = xp.asarray(X, dtype=dtype)
-    h, c = _initial_state(state, B, H, xp, dtype)
 
     # The input projection does not depend on h, so all T steps share one matrix product.
     A = (X.reshape(T * B, D) @ W_x).reshape(T, B, N_GATES * H) + b

@@ -17,10 +17,10 @@ into arrays allocated once per call. Every array function comes from the inputs'
 """
 from __future__ import annotations
 
-from ._checks import check_dY, check_params, check_sequence, check_state
+from ._layers import backward_seeds
 from .backend import get_xp
 from .functional import sigmoid
-from .lstm import N_GATES, _initial_state, init_params  # noqa: F401  (same params as rnnlab.lstm)
+from .lstm import N_GATES, init_params, prepare_forward  # noqa: F401  (same params as rnnlab.lstm)
 
 
 def _blocks(a, H):
@@ -40,13 +40,9 @@ def forward(params, X, state=None):
         state_T: (h_T, c_T), each (B, H)
         cache: what backward needs (the same layout as rnnlab.lstm's cache)
     """
-    D, H = check_params(params, N_GATES, "LSTM")
-    T, B = check_sequence(X, D, "LSTM")
+    xp, X, (T, B, D, H), (h0, c0) = prepare_forward(params, X, state)
     W_x, W_h, b = params["W_x"], params["W_h"], params["b"]
-    xp = get_xp(X, W_x)
     dtype = W_x.dtype
-    X = xp.asarray(X, dtype=dtype)
-    h0, c0 = _initial_state(state, B, H, xp, dtype)
 
     Wx_i, Wx_f, Wx_g, Wx_o = _blocks(W_x, H)  # each (D, H)
     Wh_i, Wh_f, Wh_g, Wh_o = _blocks(W_h, H)  # each (H, H)
@@ -90,14 +86,7 @@ def backward(dY, cache, d_state=None):
     T, B, D = X.shape
     H = W_h.shape[0]
     dtype = W_x.dtype
-    if dY is not None:
-        check_dY(dY, (T, B, H))
-    if d_state is None:
-        dh_T = dc_T = None
-    else:
-        dh_T, dc_T = d_state
-        check_state(dh_T, "d_state dh", B, H)
-        check_state(dc_T, "d_state dc", B, H)
+    dY, (dh_T, dc_T) = backward_seeds(dY, d_state, T, B, H, xp, dtype, ("dh", "dc"))
 
     Wx_blocks = _blocks(W_x, H)
     Wh_blocks = _blocks(W_h, H)
@@ -110,12 +99,10 @@ def backward(dY, cache, d_state=None):
     dc0 = xp.empty((B, H), dtype=dtype)
 
     for n in range(B):
-        dh = xp.zeros(H, dtype=dtype) if dh_T is None else xp.asarray(dh_T[n], dtype=dtype)
-        dc = xp.zeros(H, dtype=dtype) if dc_T is None else xp.asarray(dc_T[n], dtype=dtype)
+        dh, dc = dh_T[n], dc_T[n]  # read only: every update below makes a new array
         for t in reversed(range(T)):
             i, f, g, o = _blocks(gates[t, n], H)
-            if dY is not None:
-                dh = dh + dY[t, n]
+            dh = dh + dY[t, n]
             tc = tanh_cs[t, n]
             dc = dc + dh * o * (1 - tc * tc)
             # Gradients at the four gate pre-activations.

@@ -4,9 +4,17 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 NBVAL  := --nbval --nbval-current-env --nbval-cell-timeout=900 --nbval-sanitize-with tests/nbval_sanitize.cfg
+# Two test processes (the machines have 2 cores); loadfile keeps each notebook's cells in one kernel.
+XDIST  := -n 2 --dist loadfile
+# Strict nbval runs twice: as the machine is, and under a second numerical configuration (other BLAS kernels,
+# one thread; .ci/alt-numerics.env says which and why). A checked output must be the same under both.
+ALT_NUMERICS := $(shell sed -e '/^[[:space:]]*\#/d' -e '/^[[:space:]]*$$/d' .ci/alt-numerics.env)
+# Under test the notebooks write their figures here (COURSE_FIGURES), so that figures/ stays as committed.
+TEST_FIGURES := $(CURDIR)/build/test-figures
 
 # Slides: reveal.js decks that work offline. reveal.js, MathJax 2 (the version nbconvert's reveal template
 # is written for), require.js and jQuery come from npm into build/ and are copied next to the decks.
+# The source notebooks only: the generated editions in folders below notebooks/ are never executed by nbval.
 NOTEBOOKS   ?= $(sort $(wildcard notebooks/[0-9]*.ipynb))
 SLIDES_DIR  ?= slides
 VENDOR      := build/slides-vendor
@@ -22,7 +30,8 @@ SLIDES_OPTS := --to slides --template reveal_offline --TemplateExporter.extra_te
 	--SlidesExporter.require_js_url=_vendor/requirejs/require.js \
 	--SlidesExporter.jquery_url=_vendor/jquery/dist/jquery.min.js
 
-.PHONY: setup lab test unit notebooks lint execute bench clean slides slides-lecture slides-vendor slides-test
+.PHONY: setup lab test check unit notebooks notebooks-alt lint execute release bench clean slides slides-lecture \
+	slides-vendor slides-test
 
 setup: $(STAMP)
 
@@ -43,15 +52,31 @@ lint: setup
 	$(VENV)/bin/ruff check rnnlab tests notebooks
 
 unit: setup
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q $(XDIST) tests
 
 notebooks: setup
-	$(PY) -m pytest -q $(NBVAL) notebooks
+	rm -rf $(TEST_FIGURES)/as-is && mkdir -p $(TEST_FIGURES)/as-is
+	COURSE_FIGURES=$(TEST_FIGURES)/as-is $(PY) -m pytest -q $(XDIST) $(NBVAL) $(NOTEBOOKS)
+
+notebooks-alt: setup
+	rm -rf $(TEST_FIGURES)/alt && mkdir -p $(TEST_FIGURES)/alt
+	env $(ALT_NUMERICS) COURSE_FIGURES=$(TEST_FIGURES)/alt $(PY) -m pytest -q $(XDIST) $(NBVAL) $(NOTEBOOKS)
 
 # The browser test runs after both kinds of deck are built (see slides-test below).
-test: lint unit notebooks slides-test
+test: lint unit notebooks notebooks-alt slides-test
 
-# Re-execute one notebook in place (its own folder as working directory): make execute NB=notebooks/01_rnn.ipynb
+# The edit-test loop: lint, the unit tests without the slow ones (Colab emulation, broken-training runs),
+# and strict nbval of the source notebooks that differ from main (committed or not).
+CHANGED_NOTEBOOKS = $(shell { git diff --name-only main -- notebooks; git ls-files --others --exclude-standard \
+	notebooks; } 2>/dev/null | grep -E '^notebooks/[0-9][^/]*\.ipynb$$' | sort -u)
+check: lint
+	$(PY) -m pytest -q $(XDIST) -m "not slow" tests
+	$(if $(CHANGED_NOTEBOOKS),rm -rf $(TEST_FIGURES)/check && mkdir -p $(TEST_FIGURES)/check && \
+		COURSE_FIGURES=$(TEST_FIGURES)/check $(PY) -m pytest -q $(XDIST) $(NBVAL) $(CHANGED_NOTEBOOKS),\
+		@echo "no source notebook differs from main: nbval skipped")
+
+# Re-execute one notebook in place (its own folder as working directory) and update its figures in figures/:
+# make execute NB=notebooks/01_rnn.ipynb
 execute: setup
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=900 $(NB)
 
@@ -89,6 +114,12 @@ $(CHROMIUM):
 # no console errors, no request outside file://; saves slides/title_slide.png.
 slides-test: setup slides slides-lecture $(CHROMIUM)
 	REQUIRE_SLIDES=1 SLIDES_DIR=$(SLIDES_DIR) $(PY) -m pytest -q tests/test_slides.py
+
+# Publish a version that Colab opens: make release VERSION=v1.2.0 [REPO=https://github.com/OWNER/REPO.git]
+# (writes course.toml, the setup cells and every Colab badge, commits, tags; see .ci/release.py).
+release: setup
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=v1.2.0 [REPO=https://github.com/OWNER/REPO.git]"; exit 2; }
+	$(PY) .ci/release.py $(VERSION) $(if $(REPO),--repo $(REPO))
 
 # A quick live benchmark of this machine (under a minute on 2 cores); notebook 11 explains the method.
 bench: setup

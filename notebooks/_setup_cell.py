@@ -21,7 +21,7 @@ class CourseSetupError(RuntimeError):
 def _run(*cmd):
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     if done.returncode != 0:
-        why = (done.stderr.strip().splitlines() or ["exit status %d" % done.returncode])[-1]
+        why = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
         raise CourseSetupError(f"`{' '.join(cmd[:4])} ...` failed: {why}")
 
 

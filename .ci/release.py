@@ -44,7 +44,7 @@ def main(argv: list[str]) -> int:
                                        "course.toml's); a fork gives its own")
     args = parser.parse_args(argv)
     version = args.version
-    if not re.fullmatch(r"v\d+(\.\d+)*(-[0-9A-Za-z.]+)?", version):
+    if not re.fullmatch(r"v\d+(\.\d+)*(-[0-9A-Za-z.-]+)?", version):
         print(f"release: VERSION must look like v1.2.0, got {version!r}", file=sys.stderr)
         return 2
     dirty = git("status", "--porcelain")

@@ -38,7 +38,7 @@ def course_config() -> dict[str, str]:
     repo, release = config.get("repo"), config.get("release")
     if not (isinstance(repo, str) and repo.startswith(GITHUB) and len(github_path(repo).split("/")) == 2):
         raise ValueError(f"course.toml: repo must be a https://github.com/OWNER/REPO(.git) address, got {repo!r}")
-    if not (isinstance(release, str) and re.fullmatch(r"v\d+(\.\d+)*(-[0-9A-Za-z.]+)?", release)):
+    if not (isinstance(release, str) and re.fullmatch(r"v\d+(\.\d+)*(-[0-9A-Za-z.-]+)?", release)):
         raise ValueError(f"course.toml: release must be a version tag such as v1.2.0, got {release!r}")
     return {"repo": repo, "release": release}
 

@@ -131,7 +131,8 @@ def text_of(nb) -> str:
 @pytest.fixture(scope="module")
 def cpu_runtime(released):
     env = python_env(released["base"], sys.executable, "py311")
-    missing = subprocess.run([env / "bin" / "python", "-c", "import rnnlab"], capture_output=True, check=False)
+    missing = subprocess.run([env / "bin" / "python", "-c", "import rnnlab"], capture_output=True, check=False,
+                             cwd=released["base"], env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
     assert missing.returncode != 0, "the emulated Colab Python can import rnnlab before the setup cell"
     return env
 

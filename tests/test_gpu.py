@@ -241,54 +241,67 @@ def test_params_strings_are_checked():
 # ------------------------------------------------------------ kernel sources compiled by NVRTC
 
 
-def _cupy_kernel_source(name: str, dtype) -> str:
+#: The GPUs the course meets: T4 (Colab's free GPU, Turing), A100 (Ampere), H100 and H200 (Hopper).
+#: CUDA 13's NVRTC still targets sm_75; it dropped the architectures before Turing (sm_50 to sm_72).
+GPU_ARCHS = {75: "T4", 80: "A100", 90: "H100/H200"}
+
+
+def _cupy_kernel_source(name: str, dtype) -> tuple[str, list]:
     """The CUDA source CuPy generates for one of lstm_cupy's kernels called on strided 2-D views.
 
-    Uses CuPy internals (cupy._core._kernel), so the test skips if a CuPy release renames them.
+    Uses CuPy internals (cupy._core._kernel): if a CuPy release renames them the test fails and says so,
+    rather than skipping, since the kernels would then go unchecked until a GPU sees them.
     """
-    cupy = pytest.importorskip("cupy")
-    try:
-        from cupy._core import _kernel, core
-        from cupy._core._carray import Indexer
+    import cupy
+    from cupy._core import _kernel, core
+    from cupy._core._carray import Indexer
 
-        ins, outs, body = lstm_cupy.KERNELS[name]
-        kernel = cupy.ElementwiseKernel(ins, outs, body, name, preamble=lstm_cupy.PREAMBLE)
-        n_args = kernel.nin + kernel.nout
-        ndarray_kind, indexer_kind = 1, 2  # cupy._core._kernel._ArgKind
-        arginfos = tuple(
-            _kernel._ArgInfo(ndarray_kind, cupy.ndarray, np.dtype(dtype), 2, False, True) for _ in range(n_args)
-        ) + (_kernel._ArgInfo(indexer_kind, Indexer, None, 2, True, True),)
-        type_map = _kernel._TypeMap((("T", np.dtype(dtype)),))
-        code = _kernel._get_elementwise_kernel_code(
-            arginfos, type_map, kernel.params, kernel.operation, kernel.name, kernel.preamble
-        )
-        header = "\n".join(f"#include <{h}>" for h in core._cupy_header_list)
-        options = ["-I" + core._get_header_dir_path(), *core._get_cccl_include_options()]
-    except (AttributeError, ImportError, TypeError) as e:  # pragma: no cover - depends on the CuPy release
-        pytest.skip(f"this CuPy release does not expose the kernel-code generator used here: {e}")
+    ins, outs, body = lstm_cupy.KERNELS[name]
+    kernel = cupy.ElementwiseKernel(ins, outs, body, name, preamble=lstm_cupy.PREAMBLE)
+    n_args = kernel.nin + kernel.nout
+    ndarray_kind, indexer_kind = 1, 2  # cupy._core._kernel._ArgKind
+    arginfos = tuple(
+        _kernel._ArgInfo(ndarray_kind, cupy.ndarray, np.dtype(dtype), 2, False, True) for _ in range(n_args)
+    ) + (_kernel._ArgInfo(indexer_kind, Indexer, None, 2, True, True),)
+    type_map = _kernel._TypeMap((("T", np.dtype(dtype)),))
+    code = _kernel._get_elementwise_kernel_code(
+        arginfos, type_map, kernel.params, kernel.operation, kernel.name, kernel.preamble
+    )
+    header = "\n".join(f"#include <{h}>" for h in core._cupy_header_list)
+    options = ["-I" + core._get_header_dir_path(), *core._get_cccl_include_options()]
     return header + "\n" + code, options
 
 
+def _nvrtc_compile(source: str, filename: str, options: list, arch: str):
+    """Compile with NVRTC for ``arch`` (compute_XX: PTX, sm_XX: CUBIN); the program, or the log on failure."""
+    from cupy.cuda import nvrtc
+
+    program = nvrtc.createProgram(source, filename, [], [])
+    try:
+        nvrtc.compileProgram(program, [*options, "--std=c++17", f"--gpu-architecture={arch}"])
+    except nvrtc.NVRTCError as e:
+        pytest.fail(f"{filename} does not compile for {arch}:\n{nvrtc.getProgramLog(program)}\n{e}")
+    return program
+
+
+@pytest.mark.parametrize("arch", sorted(GPU_ARCHS))
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", ["lstm_forward_step", "lstm_backward_step"])
-def test_kernel_compiles_with_nvrtc(name, dtype):
-    source, options = _cupy_kernel_source(name, dtype)
-    try:
-        from cupy.cuda import nvrtc
+def test_kernel_compiles_with_nvrtc(name, dtype, arch):
+    # No skip: CuPy and its NVRTC are in requirements.txt and load without a GPU (tests/test_cuda_libs.py).
+    from cupy.cuda import nvrtc
 
-        nvrtc.getVersion()
-    except Exception as e:  # pragma: no cover - NVRTC library missing
-        pytest.skip(f"NVRTC is not loadable here: {e}")
-    program = nvrtc.createProgram(source, f"{name}.cu", [], [])
-    try:
-        nvrtc.compileProgram(program, [*options, "--std=c++17", "--gpu-architecture=compute_75"])
-    except nvrtc.NVRTCError as e:
-        pytest.fail(f"{name} ({np.dtype(dtype)}) does not compile:\n{nvrtc.getProgramLog(program)}\n{e}")
-    ptx = nvrtc.getPTX(program).decode()
-    assert f".entry {name}(" in ptx
+    assert arch in nvrtc.getSupportedArchs(), f"NVRTC {nvrtc.getVersion()} cannot target sm_{arch} ({GPU_ARCHS[arch]})"
+    source, options = _cupy_kernel_source(name, dtype)
+    # PTX for the virtual architecture: what the driver JIT-compiles when no CUBIN fits.
+    ptx = nvrtc.getPTX(_nvrtc_compile(source, f"{name}.cu", options, f"compute_{arch}")).decode()
+    assert f".target sm_{arch}" in ptx and f".entry {name}(" in ptx
     # float kernels must stay in single precision: no silent promotion of T to double.
     if dtype == np.float32:
         assert ".f64" not in ptx, "a double-precision operation slipped into the float32 kernel"
+    # CUBIN for the real GPU: what CuPy builds when its NVRTC knows the device's architecture.
+    cubin = nvrtc.getCUBIN(_nvrtc_compile(source, f"{name}.cu", options, f"sm_{arch}"))
+    assert cubin[:4] == b"\x7fELF" and name.encode() in cubin
 
 
 # --------------------------------------------- kernel sources compiled for the CPU, lstm_cupy's loop

@@ -234,7 +234,9 @@ def forward(params, X, state=None):
         Y: (T, B, H) hidden states h_1..h_T
         state_T: (h_T, c_T), each (B, H)
         cache: what backward needs (the layout of rnnlab.lstm's cache)
-    Raises RuntimeError without a usable GPU; ValueError on bad shapes, NaN/inf, NumPy arrays.
+    Raises RuntimeError without a usable GPU; ValueError on bad shapes or NumPy arrays. NaN/inf in X or the
+    state are not looked for here (that check would wait for the GPU on every call): ``fit`` checks its data
+    once, and ``RNNLAB_CHECK_GPU_FINITE=1`` turns the per-call check back on for debugging.
     """
     where = "rnnlab.lstm_cupy.forward"
     require_gpu(where)

@@ -22,7 +22,7 @@ SLIDES_OPTS := --to slides --template reveal_offline --TemplateExporter.extra_te
 	--SlidesExporter.require_js_url=_vendor/requirejs/require.js \
 	--SlidesExporter.jquery_url=_vendor/jquery/dist/jquery.min.js
 
-.PHONY: setup lab test unit notebooks lint execute bench clean slides slides-lecture slides-vendor slides-test
+.PHONY: setup lab test unit notebooks lint execute bench clean slides slides-lecture slides-vendor slides-test gpu-check
 
 setup: $(STAMP)
 
@@ -93,6 +93,19 @@ slides-test: setup slides slides-lecture $(CHROMIUM)
 # A quick live benchmark of this machine (under a minute on 2 cores); notebook 11 explains the method.
 bench: setup
 	$(PY) -m rnnlab.bench --quick --out build/bench-quick.csv
+
+# One command for a GPU owner (README: "In Google Colab and on a GPU"). Stops at once, with the probe's
+# reason, where no GPU is usable; otherwise: the GPU tests with skips turned into failures, compute-sanitizer
+# (when installed), the benchmark recorded to data/benchmarks/<gpu-name>.csv, notebooks 10 and 11 re-executed.
+# GPU_PRESET=full for a large GPU (adds the T=200, B=256, D=H=1024 shape); gpu_small is sized for a T4.
+GPU_PRESET ?= gpu_small
+gpu-check: setup
+	$(PY) -m rnnlab.gpu_check probe
+	REQUIRE_GPU=1 $(PY) -m pytest -q -m gpu -p no:cacheprovider tests
+	$(PY) -m rnnlab.gpu_check sanitize
+	$(PY) -m rnnlab.bench --preset $(GPU_PRESET) --no-progress
+	$(MAKE) execute NB=notebooks/10_cupy_gpu_lstm.ipynb
+	$(MAKE) execute NB=notebooks/11_speedup.ipynb
 
 clean:
 	rm -rf $(VENV) slides build/slides-vendor .pytest_cache .ruff_cache .hypothesis

@@ -1,6 +1,8 @@
 """Which array module (NumPy or CuPy) a computation runs on, and moving data between them."""
 from __future__ import annotations
 
+import ctypes
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,6 +103,11 @@ def _run_probe() -> GpuProbe:
         nvrtc.getVersion()
     except Exception as e:
         return _fail("NVRTC failed to load", e)
+    if sys.platform.startswith("linux"):
+        try:  # without the driver's library CUDA only says "driver version is insufficient"
+            ctypes.CDLL("libcuda.so.1")
+        except OSError:
+            return GpuProbe(False, "no CUDA device or driver: the NVIDIA driver's libcuda.so.1 is not installed")
     try:
         n_devices = cupy.cuda.runtime.getDeviceCount()
     except Exception as e:

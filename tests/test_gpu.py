@@ -120,6 +120,9 @@ def test_probe_does_not_trust_the_device_count(fresh_probe, monkeypatch):
     cupy = pytest.importorskip("cupy")
     if backend.probe_gpu(refresh=True).usable:
         pytest.skip("a GPU is usable here: the work would succeed")
+    import types
+
+    monkeypatch.setattr(backend, "ctypes", types.SimpleNamespace(CDLL=lambda name: None))  # "the driver is there"
     monkeypatch.setattr(cupy.cuda.runtime, "getDeviceCount", lambda: 1)
     probe = backend.probe_gpu(refresh=True)
     assert not probe.usable and probe.reason.startswith("a small matrix product on the GPU failed"), probe.reason

@@ -31,7 +31,7 @@ SLIDES_OPTS := --to slides --template reveal_offline --TemplateExporter.extra_te
 	--SlidesExporter.jquery_url=_vendor/jquery/dist/jquery.min.js
 
 .PHONY: setup lab test check unit notebooks notebooks-alt lint execute release bench clean slides slides-lecture \
-	slides-vendor slides-test
+	slides-vendor slides-test gpu-check
 
 setup: $(STAMP)
 
@@ -49,7 +49,7 @@ lab: setup
 	$(VENV)/bin/jupyter lab notebooks/
 
 lint: setup
-	$(VENV)/bin/ruff check rnnlab tests notebooks
+	$(VENV)/bin/ruff check rnnlab tests notebooks .ci
 
 unit: setup
 	$(PY) -m pytest -q $(XDIST) tests
@@ -124,6 +124,19 @@ release: setup
 # A quick live benchmark of this machine (under a minute on 2 cores); notebook 11 explains the method.
 bench: setup
 	$(PY) -m rnnlab.bench --quick --out build/bench-quick.csv
+
+# One command for a GPU owner (README: "In Google Colab and on a GPU"). Stops at once, with the probe's
+# reason, where no GPU is usable; otherwise: the GPU tests with skips turned into failures, compute-sanitizer
+# (when installed), the benchmark recorded to data/benchmarks/<gpu-name>.csv, notebooks 10 and 11 re-executed.
+# GPU_PRESET=full for a large GPU (adds the T=200, B=256, D=H=1024 shape); gpu_small is sized for a T4.
+GPU_PRESET ?= gpu_small
+gpu-check: setup
+	$(PY) -m rnnlab.gpu_check probe
+	REQUIRE_GPU=1 $(PY) -m pytest -q -m gpu -p no:cacheprovider tests
+	$(PY) -m rnnlab.gpu_check sanitize
+	$(PY) -m rnnlab.bench --preset $(GPU_PRESET) --no-progress
+	$(MAKE) execute NB=notebooks/10_cupy_gpu_lstm.ipynb
+	$(MAKE) execute NB=notebooks/11_speedup.ipynb
 
 clean:
 	rm -rf $(VENV) slides build/slides-vendor .pytest_cache .ruff_cache .hypothesis

@@ -1,7 +1,15 @@
 """Input checks shared by the recurrent layers: every failure is a ValueError naming the argument."""
 from __future__ import annotations
 
-from .backend import get_xp
+import os
+
+from .backend import _is_cupy_array, get_xp
+
+#: Check CuPy inputs for NaN/inf inside every forward and backward too. Off by default: on a GPU the check
+#: is a device-to-host copy and a synchronisation per call, in the middle of the timed loop. NumPy inputs
+#: are always checked (no device to wait for); ``fit`` checks its data once before training.
+#: Turn it on with ``RNNLAB_CHECK_GPU_FINITE=1`` or by setting this flag, to debug a NaN on the GPU.
+CHECK_GPU_FINITE = os.environ.get("RNNLAB_CHECK_GPU_FINITE", "0") not in ("", "0")
 
 
 def _shape(a) -> tuple:
@@ -35,14 +43,20 @@ def check_params(params: dict, n_gates: int, name: str) -> tuple[int, int]:
     return W_x.shape[0], H
 
 
-def _check_finite(a, what: str) -> None:
+def checks_finite(a) -> bool:
+    """Whether the layers check ``a`` for NaN/inf: always for host arrays, on the GPU only with the flag."""
+    return CHECK_GPU_FINITE or not _is_cupy_array(a)
+
+
+def check_finite(a, what: str) -> None:
+    """ValueError when ``a`` holds NaN or inf, naming ``what`` and the shape (always checks: call it once)."""
     xp = get_xp(a)
     if not bool(xp.isfinite(a).all()):
         raise ValueError(f"{what} contains NaN or inf (shape {_shape(a)})")
 
 
 def check_sequence(X, D: int, name: str) -> tuple[int, int]:
-    """Check X is (T, B, D) with T, B >= 1 and finite values; return (T, B)."""
+    """Check X is (T, B, D) with T, B >= 1 and finite values (see :func:`checks_finite`); return (T, B)."""
     if getattr(X, "ndim", None) != 3:
         raise ValueError(f"{name} X must be 3-D (T, B, D) with D={D}; got shape {_shape(X)}")
     T, B, D_x = X.shape
@@ -52,15 +66,17 @@ def check_sequence(X, D: int, name: str) -> tuple[int, int]:
         )
     if T < 1 or B < 1:
         raise ValueError(f"{name} X needs T >= 1 and B >= 1; got shape {_shape(X)}")
-    _check_finite(X, f"{name} X")
+    if checks_finite(X):
+        check_finite(X, f"{name} X")
     return T, B
 
 
 def check_state(s, arg: str, B: int, H: int) -> None:
-    """Check one state array is (B, H) and finite."""
+    """Check one state array is (B, H) and finite (see :func:`checks_finite`)."""
     if _shape(s) != (B, H):
         raise ValueError(f"{arg} must have shape (B, H) = ({B}, {H}); got {_shape(s)}")
-    _check_finite(s, arg)
+    if checks_finite(s):
+        check_finite(s, arg)
 
 
 def check_dY(dY, Y_shape: tuple) -> None:

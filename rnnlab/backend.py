@@ -1,6 +1,10 @@
 """Which array module (NumPy or CuPy) a computation runs on, and moving data between them."""
 from __future__ import annotations
 
+import ctypes
+import sys
+from dataclasses import dataclass
+
 import numpy as np
 
 
@@ -22,27 +26,132 @@ def get_xp(*arrays):
     return np
 
 
-def gpu_available() -> bool:
-    """True when CuPy imports and sees a usable CUDA device (``cupy.is_available()``)."""
+@dataclass(frozen=True)
+class GpuProbe:
+    """What :func:`probe_gpu` found: ``usable`` with the device's name, or the reason it is not."""
+
+    usable: bool
+    reason: str  # why the GPU is not usable; "" when it is
+    device: str | None = None  # the CUDA device 0's name when it is usable
+
+
+_PROBE: GpuProbe | None = None  # the first probe's answer, kept for the whole process
+
+
+def _probe_matmul(cupy) -> None:
+    """A small matrix product through cuBLAS, synchronised and checked against NumPy (exact: small integers)."""
+    a = np.arange(12, dtype=np.float32).reshape(3, 4)
+    got = (cupy.asarray(a) @ cupy.asarray(a.T)).get()  # .get() synchronises the device
+    if not np.array_equal(got, a @ a.T):
+        raise RuntimeError(f"a 3x4 @ 4x3 product on the GPU gave {got.tolist()}, not {(a @ a.T).tolist()}")
+
+
+def _probe_kernel(cupy) -> None:
+    """One launch of the course's own fused forward kernel (compiled by NVRTC), checked on the host."""
+    from . import lstm_cupy
+
+    kernel = lstm_cupy._cuda_kernels()["lstm_forward_step"]
+    ins = [cupy.full((2, 3), 0.5 * (k - 4), dtype=cupy.float32) for k in range(9)]
+    outs = [cupy.empty((2, 3), dtype=cupy.float32) for _ in range(7)]
+    kernel(*ins, *outs)
+    cupy.cuda.Device().synchronize()
+    h = float(outs[-1][0, 0].get())
+    sig = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731 - the same gate formula, on the host
+    xa, ha, c_prev = [0.5 * (k - 4) for k in range(4)], [0.5 * k for k in range(4)], 0.5 * 4
+    i, f, g, o = sig(xa[0] + ha[0]), sig(xa[1] + ha[1]), np.tanh(xa[2] + ha[2]), sig(xa[3] + ha[3])
+    expected = o * np.tanh(f * c_prev + i * g)
+    if not abs(h - expected) <= 1e-5:
+        raise RuntimeError(f"the LSTM forward kernel gave h = {h!r}, expected {expected!r}")
+
+
+def probe_gpu(refresh: bool = False) -> GpuProbe:
+    """Try the GPU once for real and keep the answer: CuPy, its CUDA libraries, a device, real work.
+
+    The steps, each with its own reason when it fails: CuPy imports; cuBLAS and NVRTC load (they do
+    even without a GPU, so a CUDA-version mismatch shows first); a CUDA device exists; a small matrix
+    product and one launch of the course's LSTM kernel run, synchronise, and give the right numbers.
+    ``cupy.is_available()`` alone only counts devices, so a GPU whose libraries cannot load looked usable.
+    The answer is cached for the process; ``refresh=True`` probes again.
+    """
+    global _PROBE
+    if _PROBE is not None and not refresh:
+        return _PROBE
+    _PROBE = _run_probe()
+    return _PROBE
+
+
+def _fail(what: str, e: BaseException) -> GpuProbe:
+    return GpuProbe(False, f"{what}: {type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}")
+
+
+def _run_probe() -> GpuProbe:
     try:
         import cupy
-    except Exception:  # CuPy missing or broken: no GPU for us
-        return False
+    except ModuleNotFoundError as e:
+        return _fail("CuPy missing", e)
+    except Exception as e:  # an installed but broken CuPy (two CuPy wheels, a wrong numpy, ...)
+        return _fail("CuPy failed to import", e)
     try:
-        return bool(cupy.is_available())
-    except Exception:
-        return False
+        # CuPy 14 finds pip-installed CUDA libraries (cuda-pathfinder) when this package hands the binding
+        # out; a bare `import cupy_backends.cuda.libs.cublas` skips that hook.
+        from cupy_backends.cuda.libs import cublas  # noqa: F401 - loads libcublas
+    except Exception as e:
+        return _fail("cuBLAS failed to load", e)
+    try:
+        from cupy.cuda import nvrtc
+
+        nvrtc.getVersion()
+    except Exception as e:
+        return _fail("NVRTC failed to load", e)
+    if sys.platform.startswith("linux"):
+        try:  # without the driver's library CUDA only says "driver version is insufficient"
+            ctypes.CDLL("libcuda.so.1")
+        except OSError:
+            return GpuProbe(False, "no CUDA device or driver: the NVIDIA driver's libcuda.so.1 is not installed")
+    try:
+        n_devices = cupy.cuda.runtime.getDeviceCount()
+    except Exception as e:
+        return _fail("no CUDA device or driver", e)
+    if n_devices < 1:
+        return GpuProbe(False, "no CUDA device: the CUDA runtime counts 0 devices")
+    try:
+        _probe_matmul(cupy)
+    except Exception as e:
+        return _fail("a small matrix product on the GPU failed", e)
+    try:
+        _probe_kernel(cupy)
+    except Exception as e:
+        return _fail("the course's LSTM kernel failed to compile or run", e)
+    props = cupy.cuda.runtime.getDeviceProperties(cupy.cuda.Device().id)
+    name = props["name"]
+    return GpuProbe(True, "", name.decode() if isinstance(name, bytes) else str(name))
+
+
+def gpu_available() -> bool:
+    """True only when a real probe (:func:`probe_gpu`) has run work on a CUDA GPU; cached."""
+    return probe_gpu().usable
+
+
+def gpu_status() -> str:
+    """One line for people: the usable GPU's name, or why there is none (for a notebook's fallback message)."""
+    probe = probe_gpu()
+    return f"usable: {probe.device}" if probe.usable else probe.reason
+
+
+def gpu_count() -> int:
+    """Number of usable CUDA devices (0 without a usable GPU)."""
+    if not gpu_available():
+        return 0
+    import cupy
+
+    return int(cupy.cuda.runtime.getDeviceCount())
 
 
 def gpu_name() -> str | None:
     """Name of CUDA device 0, or None without a usable GPU."""
     if not gpu_available():
         return None
-    import cupy
-
-    props = cupy.cuda.runtime.getDeviceProperties(cupy.cuda.Device().id)
-    name = props["name"]
-    return name.decode() if isinstance(name, bytes) else str(name)
+    return probe_gpu().device
 
 
 def to_numpy(a):
@@ -64,10 +173,10 @@ def require_gpu(what: str = "this function") -> None:
     """Raise a RuntimeError that says how to get a GPU when none is usable."""
     if not gpu_available():
         raise RuntimeError(
-            f"{what} needs a CUDA GPU, and no usable CUDA GPU was found "
-            "(CuPy is missing or cupy.is_available() is False). "
+            f"{what} needs a CUDA GPU, and no usable CUDA GPU was found ({gpu_status()}). "
             "In Colab: Runtime > Change runtime type > GPU, then run the notebook again. "
-            "Elsewhere: install cupy-cuda12x on a machine with an NVIDIA GPU and driver."
+            "Elsewhere: on a machine with an NVIDIA GPU and driver, `make gpu-check` says what is missing "
+            "(the README lists which CuPy goes with which CUDA)."
         )
 
 

@@ -1,8 +1,9 @@
 """Benchmark harness: how fast each LSTM implementation trains, on this machine, measured.
 
 Run it as ``python -m rnnlab.bench --quick`` (about a minute on a 2-core CPU), ``--preset cpu``
-(the recording preset for small CPU-only machines, under ~10 minutes on 2 cores) or ``--full`` (every
-sweep, including the large GPU-target shape; meant for a GPU machine). ``--list`` says which
+(the recording preset for small CPU-only machines, under ~10 minutes on 2 cores), ``--preset gpu_small``
+(the sweeps of ``cpu`` with the GPU implementations, for a small GPU such as a T4; ``make gpu-check``) or
+``--full`` (every sweep, including the large GPU-target shape; meant for a large GPU machine). ``--list`` says which
 implementations this machine can run and why the others cannot.
 
 Implementations (all run the same maths on the same shapes and dtype)::
@@ -58,10 +59,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .backend import gpu_available, gpu_name
+from .backend import gpu_available, gpu_name, gpu_status
 
 WORKS = ("forward", "train_step", "epoch")
-PRESETS = ("quick", "cpu", "full")
+PRESETS = ("quick", "cpu", "gpu_small", "full")
 DTYPES = ("float32", "float64")
 
 # The airline passengers model: windows of 12 months of one feature, 32 hidden units.
@@ -211,6 +212,14 @@ def _cupy_version() -> str:
     return ""
 
 
+def cuda_version(v) -> str:
+    """A CUDA version as CUDA encodes it (1000 * major + 10 * minor: 13020) in the usual form ("13.2")."""
+    v = int(v)
+    if v <= 0:
+        raise ValueError(f"a CUDA version number must be positive; got {v}")
+    return f"{v // 1000}.{(v % 1000) // 10}"
+
+
 def machine_info(threads: int, torch_loaded: bool) -> dict:
     """Everything each CSV row repeats about the machine and the software (one dict)."""
     info = {
@@ -227,6 +236,9 @@ def machine_info(threads: int, torch_loaded: bool) -> dict:
         "torch_version": _version("torch"),
         "cuda_runtime": "",
         "cuda_driver": "",
+        # Per library, since CuPy and torch each bring their own CUDA runtime; _row picks the row's one.
+        "cuda_runtime_cupy": "",
+        "cuda_runtime_torch": "",
         "cudnn_version": "",
         "python_version": platform.python_version(),
         "load_avg_1min": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else "",
@@ -240,21 +252,43 @@ def machine_info(threads: int, torch_loaded: bool) -> dict:
         if torch.cuda.is_available():
             info["cudnn_version"] = str(torch.backends.cudnn.version() or "")
             info["gpu_name"] = info["gpu_name"] or torch.cuda.get_device_name(0)
-            info["cuda_runtime"] = f"torch:{torch.version.cuda}"
+            info["cuda_runtime_torch"] = f"{torch.version.cuda} (torch)"
+            info["cuda_driver"] = _driver_version(torch_driver=True)
     if gpu_available():
         import cupy
 
-        info["cuda_runtime"] = str(cupy.cuda.runtime.runtimeGetVersion())
-        driver = str(cupy.cuda.runtime.driverGetVersion())
-        try:  # the driver's own version (e.g. 550.54.15) when nvidia-smi is there
-            smi = subprocess.run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
-                                 capture_output=True, text=True, timeout=20)
-            if smi.returncode == 0 and smi.stdout.strip():
-                driver = f"{smi.stdout.strip().splitlines()[0]} (CUDA {driver})"
-        except (OSError, subprocess.SubprocessError):
-            pass
-        info["cuda_driver"] = driver
+        info["cuda_runtime_cupy"] = f"{cuda_version(cupy.cuda.runtime.runtimeGetVersion())} (CuPy)"
+        info["cuda_driver"] = _driver_version()
     return info
+
+
+def _driver_version(torch_driver: bool = False) -> str:
+    """The NVIDIA driver, e.g. "580.82.07 (supports CUDA 13.0)": nvidia-smi's number and the CUDA it supports."""
+    supported = ""
+    try:
+        if torch_driver:
+            import torch
+
+            get = getattr(torch._C, "_cuda_getDriverVersion", None)  # 13000 for a CUDA 13.0 driver
+            version = get() if get else None
+            supported = cuda_version(version) if version else ""
+        else:
+            import cupy
+
+            supported = cuda_version(cupy.cuda.runtime.driverGetVersion())
+    except Exception:  # noqa: BLE001 - a missing number is recorded as missing, never guessed
+        pass
+    number = ""
+    try:  # the driver's own version (e.g. 580.82.07) when nvidia-smi is there
+        smi = subprocess.run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
+                             capture_output=True, text=True, timeout=20)
+        if smi.returncode == 0 and smi.stdout.strip():
+            number = smi.stdout.strip().splitlines()[0]
+    except (OSError, subprocess.SubprocessError):
+        pass
+    if number and supported:
+        return f"{number} (supports CUDA {supported})"
+    return number or (f"supports CUDA {supported}" if supported else "")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -357,7 +391,7 @@ class RnnlabImpl:
 
     def unavailable_reason(self) -> str | None:
         if self.device == "gpu" and not gpu_available():
-            return "no usable CUDA GPU here (CuPy is missing or cupy.is_available() is False)"
+            return f"no usable CUDA GPU here ({gpu_status()})"
         try:
             importlib.import_module(f"rnnlab.{self.module}")
         except Exception as e:  # report any import failure, do not hide it
@@ -562,6 +596,17 @@ PRESET_SIZES = {
                   seq_budget=7_000_000, seq_epoch_scale=8,
                   forward_sweeps=("airline", "batch", "hidden", "seq", "cpu_target"), warmup=1, min_repeat=5,
                   max_repeat=15, budget_s=0.5),
+    # For a small GPU machine such as Colab's T4 with 2 CPU cores (`make gpu-check`'s default): the sweeps of
+    # "cpu", so the two CSVs compare shape for shape, with the sequential LSTM only where it takes well under a
+    # second per call and no GPU-target shape (batched NumPy would need minutes per call there on 2 cores).
+    # Sized from the CPU recording's medians (about a minute of CPU-side work there); not yet timed on a T4.
+    "gpu_small": Preset(batch_sizes=(1, 2, 4, 8, 16, 32, 64, 128, 256), batch_shape=(50, 128),
+                        hidden_sizes=(32, 64, 128, 256, 512), hidden_shape=(50, 32),
+                        seq_lengths=(12, 25, 50, 100, 200), seq_shape=(32, 128), data_scales=(1, 2, 4, 8),
+                        minibatch=32, cpu_target=True, gpu_target=False, peak_n=(2048, 4096),
+                        seq_budget=200_000, seq_epoch_scale=2,
+                        forward_sweeps=("airline", "batch", "hidden", "seq", "cpu_target"), warmup=1,
+                        min_repeat=5, max_repeat=10, budget_s=0.3),
     # Everything, for a GPU machine (with a GPU the GPU target shape B=256, D=H=1024, T=200 is added).
     "full": Preset(batch_sizes=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024), batch_shape=(100, 256),
                    hidden_sizes=(32, 64, 128, 256, 512, 1024), hidden_shape=(100, 64),
@@ -682,16 +727,40 @@ def _row(impl: str, work: str, sweeps, T, B, D, H, n_windows, dtype, timing: Tim
         "flops": flops, "gflops": float(f"{flops / (med * 1e-3) / 1e9:.6g}") if med > 0 else "",
         "device": device, "device_name": info["gpu_name"] if device == "gpu" else info["cpu_name"],
         "timer": timer, "tf32": tf32, "preset": preset,
+        # The CUDA runtime this row's library ran on (CuPy's or torch's); none for CPU work.
+        "cuda_runtime": (info.get("cuda_runtime_torch" if impl.startswith("torch") else "cuda_runtime_cupy", "")
+                         if device == "gpu" else ""),
+        "cuda_driver": info.get("cuda_driver", "") if device == "gpu" else "",
     })
     return row
 
 
-def _tf32_note(impl_name: str) -> str:
-    if impl_name.startswith("cupy"):
-        return "on (CUPY_TF32=1)" if os.environ.get("CUPY_TF32", "0") == "1" else "off (CUPY_TF32 unset/0)"
-    if impl_name == "torch_gpu":
-        return "off (allow_tf32=False)"
-    return ""
+def tf32_state(impl_name: str, dtype) -> str:
+    """Whether the row's float32 matrix products ran in TF32, as the library reports it after the run.
+
+    Empty for CPU work; "n/a" for float64 (TF32 is a float32 mode). CuPy chooses TF32 only with
+    ``CUPY_TF32=1`` on a GPU of compute capability 8.0 or more, so its own answer is recorded
+    (``cupy._core.get_compute_type``), not the environment variable. torch: its two allow_tf32 flags.
+    """
+    impl = IMPLEMENTATIONS.get(impl_name)
+    if impl_name != "peak_gemm" and (impl is None or impl.device != "gpu"):
+        return ""
+    if np.dtype(dtype) != np.float32:
+        return f"n/a ({np.dtype(dtype).name})"
+    if impl_name.startswith("cupy") or impl_name == "peak_gemm":
+        import cupy
+        from cupy._core import _routines_linalg
+
+        kind = _routines_linalg.compute_type_to_str(cupy._core.get_compute_type(np.dtype(np.float32)))
+        cc = cupy.cuda.Device().compute_capability
+        return f"{'on' if 'TF32' in kind else 'off'} (CuPy {kind}, compute capability {cc[:-1]}.{cc[-1]})"
+    import torch
+
+    matmul, cudnn = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    major, minor = torch.cuda.get_device_capability()
+    on = (matmul or cudnn) and major >= 8
+    return f"{'on' if on else 'off'} (torch matmul.allow_tf32={matmul}, cudnn.allow_tf32={cudnn}, " \
+           f"compute capability {major}.{minor})"
 
 
 def run_benchmarks(preset: str = "quick", impls=None, *, dtype="float32", threads: int | None = None,
@@ -762,9 +831,11 @@ def run_benchmarks(preset: str = "quick", impls=None, *, dtype="float32", thread
         for dev in peak_devices:
             n = p.peak_n[0] if dev == "cpu" else p.peak_n[1]
             timing, how = measure_peak_gemm(dev, n, dtype, **method)
-            tf32 = "" if dev == "cpu" else _tf32_note("cupy_fused" if "cupy" in how else "torch_gpu")
+            tf32 = "" if dev == "cpu" else tf32_state("peak_gemm" if "cupy" in how else "torch_gpu", dtype)
             row = _row("peak_gemm", "gemm", (f"peak_{when}",), 1, n, n, n, 0, dtype, timing, gemm_flops(n, n, n),
                        dev, info, f"{timing.timer}; {how}", tf32, preset)
+            if dev == "gpu":
+                row["cuda_runtime"] = info["cuda_runtime_cupy" if "cupy" in how else "cuda_runtime_torch"]
             # A peak is what the hardware can do: the best call, not the median (other jobs only slow it).
             row["gflops"] = float(f"{gemm_flops(n, n, n) / (min(timing.times_ms) * 1e-3) / 1e9:.6g}")
             rows.append(row)
@@ -783,7 +854,7 @@ def run_benchmarks(preset: str = "quick", impls=None, *, dtype="float32", thread
         N = cfg.n_windows or cfg.B
         rows.append(_row(impl.name, cfg.work, cfg.sweeps, cfg.T, cfg.B, cfg.D, cfg.H, cfg.n_windows, dtype, timing,
                          lstm_flops(cfg.T, N, cfg.D, cfg.H, cfg.work), impl.device, info, timing.timer,
-                         _tf32_note(impl.name), preset))
+                         tf32_state(impl.name, dtype), preset))
         del work, params, batches
         if bar is not None:
             bar.update(1)
@@ -840,7 +911,8 @@ def main(argv=None) -> int:
     g.add_argument("--quick", action="store_const", const="quick", dest="preset", help="about a minute on 2 cores")
     g.add_argument("--full", action="store_const", const="full", dest="preset",
                    help="every sweep, with the GPU target shape when a GPU is present (for a GPU machine)")
-    g.add_argument("--preset", choices=PRESETS, help="quick, cpu (recording on a small CPU machine) or full")
+    g.add_argument("--preset", choices=PRESETS, help="quick, cpu (recording on a small CPU machine), gpu_small "
+                   "(recording on a small GPU such as a T4, `make gpu-check`) or full")
     parser.add_argument("--impl", nargs="+", choices=list(IMPLEMENTATIONS), metavar="NAME",
                         help=f"implementations to run (default: all that are available): {', '.join(IMPLEMENTATIONS)}")
     parser.add_argument("--dtype", choices=DTYPES, default="float32")

@@ -14,8 +14,8 @@ same layout. What changes is how the work reaches the GPU:
 * the weight gradients are one product each over all T*B rows, after the loop;
 * every buffer is allocated once per call, never per step.
 
-The direct port (:mod:`rnnlab.lstm` on CuPy arrays) launches about ten times as many kernels
-per step: see notebook 10.
+The direct port (:mod:`rnnlab.lstm` on CuPy arrays) launches 15 times as many kernels per step:
+60 array operations (32 forward, 28 backward) against these 4, as counted in notebook 10.
 
 Arrays: ``forward`` and ``backward`` take CuPy arrays and return CuPy arrays. NumPy inputs
 are refused with a ValueError rather than copied silently (a hidden host-to-device copy
@@ -234,7 +234,9 @@ def forward(params, X, state=None):
         Y: (T, B, H) hidden states h_1..h_T
         state_T: (h_T, c_T), each (B, H)
         cache: what backward needs (the layout of rnnlab.lstm's cache)
-    Raises RuntimeError without a usable GPU; ValueError on bad shapes, NaN/inf, NumPy arrays.
+    Raises RuntimeError without a usable GPU; ValueError on bad shapes or NumPy arrays. NaN/inf in X or the
+    state are not looked for here (that check would wait for the GPU on every call): ``fit`` checks its data
+    once, and ``RNNLAB_CHECK_GPU_FINITE=1`` turns the per-call check back on for debugging.
     """
     where = "rnnlab.lstm_cupy.forward"
     require_gpu(where)

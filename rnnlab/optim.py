@@ -7,8 +7,15 @@ from .backend import get_xp
 
 
 def global_norm(grads: dict) -> float:
-    """sqrt of the sum of squares of every gradient entry."""
-    return math.sqrt(sum(float((g * g).sum()) for g in grads.values()))
+    """sqrt of the sum of squares of every gradient entry.
+
+    The per-array sums are added on the arrays' device and converted to a Python float once: on a GPU each
+    conversion is a device-to-host copy that waits for the GPU, so one per parameter would stall every step.
+    """
+    if not grads:
+        return 0.0
+    # Each array's sum in its own dtype, added in float64: the same numbers as summing Python floats.
+    return math.sqrt(float(sum((g * g).sum().astype("float64") for g in grads.values())))
 
 
 def clip_grad_norm(grads: dict, max_norm: float) -> float:

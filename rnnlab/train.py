@@ -12,6 +12,7 @@ import time
 import numpy as np
 import pandas as pd
 
+from ._checks import check_finite
 from .backend import get_xp, resolve_device, to_gpu, tree_to_device, tree_to_numpy
 from .optim import SGD, Adam, clip_grad_norm
 
@@ -96,8 +97,12 @@ def fit(model, params, X_train, Y_train, X_val=None, Y_val=None, *, strategy="ba
         if int(patience) != patience or patience < 1:
             raise ValueError(f"patience must be a positive integer or None; got {patience!r}")
     _check_data(X_train, Y_train, "X_train", "Y_train")
+    check_finite(X_train, "X_train")
+    check_finite(Y_train, "Y_train")
     if has_val:
         _check_data(X_val, Y_val, "X_val", "Y_val")
+        check_finite(X_val, "X_val")
+        check_finite(Y_val, "Y_val")
 
     dev = resolve_device(device)
     move = to_gpu if dev == "gpu" else np.asarray
@@ -124,10 +129,16 @@ def fit(model, params, X_train, Y_train, X_val=None, Y_val=None, *, strategy="ba
         for epoch in epoch_iter:
             start = time.perf_counter()
             order = np.arange(N) if strategy == "batch" else rng.permutation(N)
+            # One host-to-device copy of the epoch's order (none on the CPU), not one per step.
+            order_on_device = xp.asarray(order) if size < N else None
             total = 0.0
             for lo in range(0, N, size):
                 idx = order[lo : lo + size]
-                Xb, Yb = (X_train, Y_train) if size == N else (X_train[:, xp.asarray(idx)], Y_train[xp.asarray(idx)])
+                if size == N:
+                    Xb, Yb = X_train, Y_train
+                else:
+                    idx_on_device = order_on_device[lo : lo + size]
+                    Xb, Yb = X_train[:, idx_on_device], Y_train[idx_on_device]
                 loss, grads = model.loss_and_grads(params, Xb, Yb)
                 if not math.isfinite(loss):
                     raise FloatingPointError(
@@ -137,7 +148,9 @@ def fit(model, params, X_train, Y_train, X_val=None, Y_val=None, *, strategy="ba
                     clip_grad_norm(grads, clip)
                 opt.step(params, grads)
                 total += loss * len(idx)
-            seconds = time.perf_counter() - start  # loss is a Python float, so GPU work has finished
+            if dev == "gpu":  # the last update may still be queued: wait for it before reading the clock
+                xp.cuda.Device().synchronize()
+            seconds = time.perf_counter() - start
             val_loss = model.loss(params, X_val, Y_val) if has_val else math.nan
             rows.append((epoch, total / N, val_loss, seconds))
             if bar is not None:

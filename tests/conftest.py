@@ -1,15 +1,32 @@
-"""Shared test set-up: the `gpu` marker skips, with its reason, where no usable CUDA GPU is present."""
+"""Shared test set-up: the `gpu` marker skips, with the probe's reason, where no usable CUDA GPU is present.
+
+``REQUIRE_GPU=1`` (set by ``make gpu-check``) turns that skip into a failure with the same reason, so a
+GPU run cannot pass by skipping. Tests marked ``gpu(devices=2)`` need that many GPUs; with fewer they
+skip, with the count, even under ``REQUIRE_GPU=1`` (one GPU is what a GPU check promises).
+"""
+import os
+
 import pytest
 
-from rnnlab.backend import gpu_available
-
-NO_GPU_REASON = "no usable CUDA GPU here (cupy.is_available() is False); run on a GPU machine to check"
+from rnnlab.backend import gpu_available, gpu_count, gpu_status
 
 
-def pytest_collection_modifyitems(config, items):
-    if gpu_available():
+def no_gpu_reason() -> str:
+    return f"no usable CUDA GPU here ({gpu_status()}); run on a GPU machine to check"
+
+
+def gpu_required() -> bool:
+    return os.environ.get("REQUIRE_GPU", "") not in ("", "0")
+
+
+def pytest_runtest_setup(item):
+    marker = item.get_closest_marker("gpu")
+    if marker is None:
         return
-    skip = pytest.mark.skip(reason=NO_GPU_REASON)
-    for item in items:
-        if "gpu" in item.keywords:
-            item.add_marker(skip)
+    if not gpu_available():
+        if gpu_required():
+            pytest.fail(f"REQUIRE_GPU=1: {no_gpu_reason()}", pytrace=False)
+        pytest.skip(no_gpu_reason())
+    devices = int(marker.kwargs.get("devices", 1))
+    if devices > 1 and gpu_count() < devices:
+        pytest.skip(f"needs {devices} CUDA GPUs; this machine has {gpu_count()}")

@@ -1,5 +1,6 @@
 """The benchmark harness's logic: FLOP model, configs, CSV schema, a tiny run. Nothing here is timed."""
 import csv
+import os
 
 import numpy as np
 import pytest
@@ -109,6 +110,23 @@ def test_build_configs_quick_covers_every_sweep_and_caps_the_sequential_lstm():
     assert all((c.T, c.B, c.D, c.H) == (12, 132, 1, 32) for c in air)
     scales = sorted({c.n_windows for c in cfgs if c.work == "epoch"})
     assert scales == [132, 264, 528, 1056]
+
+
+def test_gpu_small_preset_measures_the_cpu_presets_shapes_and_keeps_the_sequential_lstm_small():
+    impls = ("sequential", "numpy", "cupy_fused", "torch_gpu")
+    small = bench.build_configs("gpu_small", impls, 132, gpu_present=True)
+    cpu = bench.build_configs("cpu", impls, 132, gpu_present=True)
+
+    def shapes(cfgs, impl):
+        return {(c.work, c.T, c.B, c.D, c.H, c.n_windows) for c in cfgs if c.impls == (impl,)}
+
+    for impl in ("numpy", "cupy_fused", "torch_gpu"):  # the same sweeps: the two CSVs compare shape for shape
+        assert shapes(small, impl) == shapes(cpu, impl), impl
+    assert not any("gpu_target" in c.sweeps for c in small)
+    budget = bench.PRESET_SIZES["gpu_small"].seq_budget
+    seq = [c for c in small if c.impls == ("sequential",) and c.work != "epoch"]
+    assert seq and all(c.T * c.B * (c.D + c.H) <= budget for c in seq)
+    assert len(seq) < len([c for c in cpu if c.impls == ("sequential",) and c.work != "epoch"])
 
 
 def test_build_configs_full_adds_gpu_target_only_with_a_gpu():
@@ -234,11 +252,48 @@ def test_cli_list_and_tiny_run(tmp_path, capsys, monkeypatch):
         assert "none of the implementations" in capsys.readouterr().err
 
 
+def test_cuda_version_numbers_read_as_people_write_them():
+    assert [bench.cuda_version(v) for v in (13020, 13000, 12040, "12080")] == ["13.2", "13.0", "12.4", "12.8"]
+    with pytest.raises(ValueError, match="positive; got 0"):
+        bench.cuda_version(0)
+
+
+def test_tf32_state_is_empty_on_the_cpu_and_na_for_float64():
+    # Neither needs a GPU: the answer is known before any library is asked.
+    assert bench.tf32_state("numpy", "float32") == "" and bench.tf32_state("torch_cpu", "float32") == ""
+    for impl in ("cupy_fused", "cupy_port", "torch_gpu", "peak_gemm"):
+        assert bench.tf32_state(impl, "float64") == "n/a (float64)"
+
+
+def test_each_gpu_row_names_its_own_libraries_cuda_and_cpu_rows_none():
+    info = {k: "x" for k in bench.CSV_FIELDS} | {"gpu_name": "NVIDIA T4", "cpu_name": "AMD EPYC",
+                                                 "cuda_runtime_cupy": "13.2 (CuPy)", "cuda_runtime_torch": "13.0 (torch)",
+                                                 "cuda_driver": "580.82.07 (supports CUDA 13.0)"}
+    timing = bench.Timing([1.0, 2.0, 3.0, 4.0, 5.0], "t", 1)
+
+    def row(impl, device):
+        return bench._row(impl, "forward", ("s",), 2, 3, 4, 5, 0, np.float32, timing, 100, device, info, "t", "", "quick")
+
+    assert row("cupy_fused", "gpu")["cuda_runtime"] == "13.2 (CuPy)"
+    assert row("torch_gpu", "gpu")["cuda_runtime"] == "13.0 (torch)"
+    assert row("torch_gpu", "gpu")["cuda_driver"] == "580.82.07 (supports CUDA 13.0)"
+    assert row("torch_gpu", "gpu")["device_name"] == "NVIDIA T4"
+    assert row("numpy", "cpu")["cuda_runtime"] == "" and row("numpy", "cpu")["cuda_driver"] == ""
+
+
 @pytest.mark.gpu
 def test_gpu_implementations_produce_rows():
+    import cupy
+
     rows = tiny_run(["cupy_port", "cupy_fused", "torch_gpu"])
-    assert all(r["device"] == "gpu" and r["median_ms"] > 0 for r in rows)
-    assert all("off" in r["tf32"] for r in rows) or any("CUPY_TF32=1" in r["tf32"] for r in rows)
+    assert all(r["device"] == "gpu" and r["median_ms"] > 0 and r["device_name"] for r in rows)
+    cc = int(cupy.cuda.Device().compute_capability)
+    cupy_tf32 = os.environ.get("CUPY_TF32", "0") == "1" and cc >= 80
+    for r in rows:
+        expected = "on" if r["implementation"].startswith("cupy") and cupy_tf32 else "off"
+        assert r["tf32"].startswith(expected), r
+        assert r["cuda_runtime"].endswith("(torch)" if r["implementation"] == "torch_gpu" else "(CuPy)"), r
+        assert "supports CUDA" in r["cuda_driver"], r
 
 
 # ---- reading results (rnnlab.bench_results), on synthetic rows: no timing involved

@@ -143,3 +143,50 @@ def test_backward_d_state_with_wrong_shape(name):
     if name == "lstm":
         with raises("d_state dc", f"({B}, {H})", f"({B + 1}, {H})"):
             layer.backward(None, cache, (np.zeros((B, H)), np.zeros((B + 1, H))))
+
+
+# --- Where the NaN/inf check runs: never as a device-to-host sync inside a GPU forward or backward.
+
+
+class _FakeCupyArray:
+    """An object rnnlab takes for a CuPy array (its type lives in a module named cupy...)."""
+
+
+_FakeCupyArray.__module__ = "cupy._core.core"
+
+
+def test_finite_check_runs_on_host_arrays_and_on_gpu_arrays_only_when_asked(monkeypatch):
+    from rnnlab import _checks
+
+    monkeypatch.setattr(_checks, "CHECK_GPU_FINITE", False)
+    assert _checks.checks_finite(np.zeros(3))
+    assert not _checks.checks_finite(_FakeCupyArray())  # no isfinite().all() -> bool sync per GPU call
+    monkeypatch.setattr(_checks, "CHECK_GPU_FINITE", True)  # RNNLAB_CHECK_GPU_FINITE=1, for debugging
+    assert _checks.checks_finite(_FakeCupyArray())
+
+
+def test_the_debug_flag_comes_from_the_environment():
+    import os
+    import subprocess
+    import sys
+
+    code = "import rnnlab._checks as c; print(c.CHECK_GPU_FINITE)"
+    for value, expected in (("1", "True"), ("0", "False"), ("", "False")):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             env={**os.environ, "RNNLAB_CHECK_GPU_FINITE": value})
+        assert out.stdout.strip() == expected, value
+
+
+@pytest.mark.parametrize("arg", ["X_train", "Y_train", "X_val", "Y_val"])
+def test_fit_checks_its_data_once_at_the_boundary(arg):
+    from rnnlab.models import SequenceRegressor
+    from rnnlab.train import fit
+
+    rng = np.random.default_rng(0)
+    data = {"X_train": rng.standard_normal((4, 6, 1)), "Y_train": rng.standard_normal((6, 1)),
+            "X_val": rng.standard_normal((4, 3, 1)), "Y_val": rng.standard_normal((3, 1))}
+    data[arg][1] = np.inf
+    model = SequenceRegressor(1, 3, 1, seed=0, dtype=np.float64)
+    with raises(arg, "NaN or inf", f"shape {data[arg].shape}"):
+        fit(model, model.init_params(), data["X_train"], data["Y_train"], data["X_val"], data["Y_val"],
+            epochs=1, progress=False)

@@ -111,3 +111,21 @@ def test_clip_grad_norm_leaves_small_gradients_alone():
 def test_clip_grad_norm_rejects_a_non_positive_bound():
     with pytest.raises(ValueError, match="max_norm must be positive; got 0"):
         clip_grad_norm({"a": np.ones(2)}, 0)
+
+
+class _CountingArray(np.ndarray):
+    """An ndarray that counts conversions to a Python float: on a GPU each one waits for the device."""
+
+    conversions = 0
+
+    def __float__(self):
+        _CountingArray.conversions += 1
+        return float(np.asarray(self))
+
+
+def test_global_norm_converts_to_a_python_float_once():
+    grads = {k: np.full((3, 4), 0.5).view(_CountingArray) for k in ("W_x", "W_h", "b", "W_out", "b_out")}
+    _CountingArray.conversions = 0
+    norm = global_norm(grads)
+    assert _CountingArray.conversions == 1, "one device-to-host sync per clipping, not one per parameter"
+    assert norm == pytest.approx(np.sqrt(5 * 12 * 0.25), rel=1e-15)

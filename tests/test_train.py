@@ -128,3 +128,19 @@ def test_bad_arguments():
     with pytest.raises(FloatingPointError, match="diverged"):
         with np.errstate(over="ignore", invalid="ignore"):
             fit(model, p, X, Y * 1e300, epochs=2, clip=None, progress=False)
+
+
+def test_fit_copies_the_batch_order_once_per_epoch(monkeypatch):
+    # On a GPU every xp.asarray of host indices is a host-to-device copy: one per epoch, not one per step.
+    import types
+
+    import rnnlab.train as train
+
+    calls = []
+    counting_np = types.SimpleNamespace(**{k: getattr(np, k) for k in dir(np) if not k.startswith("__")})
+    counting_np.asarray = lambda a, *args, **kw: calls.append(np.shape(a)) or np.asarray(a, *args, **kw)
+    monkeypatch.setattr(train, "get_xp", lambda *arrays: counting_np)
+    X, Y = _sine_problem(n=40)
+    model = SequenceRegressor(1, 4, 1, seed=0)
+    fit(model, model.init_params(), X, Y, strategy="minibatch", batch_size=8, epochs=3, progress=False)
+    assert calls == [(40,)] * 3  # 5 steps per epoch, 3 epochs: 3 copies of the whole order

@@ -3,7 +3,7 @@
 A training run's digits are not compared by nbval (they depend on the CPU's floating-point kernels), so the
 cell after it asserts the lesson with a stated tolerance (tests/nbval_ignored.toml names it `checked_by`).
 Here each notebook with such cells is executed once more with its training broken (the optimiser takes no
-step, for at most one or two epochs): every lesson cell must then fail with an AssertionError. An assertion
+step, for one or two epochs): every lesson cell must then fail with an AssertionError. An assertion
 that also held for an untrained model would not teach anything.
 """
 
@@ -17,15 +17,21 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parent.parent
 REGISTRY = tomllib.loads((ROOT / "tests" / "nbval_ignored.toml").read_text(encoding="utf-8"))
 
-# Inserted after the setup cell: fit() with a learning rate of 0 for at most 2 epochs (notebooks 07-09).
+# Inserted after the setup cell (notebooks 07-09): fit() with an optimiser that never changes the
+# parameters, for at most 2 epochs.
 UNTRAINED_RNNLAB = '''
 import rnnlab.train
 
 _real_fit = rnnlab.train.fit
 
 
+class _NoStep:
+    def step(self, params, grads):
+        pass
+
+
 def _untrained_fit(*args, **kwargs):
-    kwargs.update(lr=0.0, epochs=min(kwargs.get("epochs", 100), 2))
+    kwargs.update(optimizer=_NoStep(), momentum=0.0, epochs=min(kwargs.get("epochs", 100), 2))
     return _real_fit(*args, **kwargs)
 
 

@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_params, check_sequence, check_state
-from ._layers import backward_seeds, init_gated_params, projection_grads
+from ._layers import check_backward, init_gated_params, prepare_hidden_forward, projection_grads
 from .backend import get_xp
 from .functional import sigmoid
 
@@ -39,19 +38,8 @@ def forward(params, X, state=None):
     Inputs: params (W_x (D, 3H), W_h (H, 3H), b (3H,)); X (T, B, D); state None (zeros) or h0 (B, H).
     Returns: Y (T, B, H), h_T (B, H), cache.
     """
-    D, H = check_params(params, N_GATES, "GRU")
-    T, B = check_sequence(X, D, "GRU")
-    W_x, W_h, b = params["W_x"], params["W_h"], params["b"]
-    xp = get_xp(X, W_x)
-    dtype = W_x.dtype
-    X = xp.asarray(X, dtype=dtype)
-    hs = xp.empty((T + 1, B, H), dtype=dtype)
-    if state is None:
-        hs[0] = 0
-    else:
-        check_state(state, "state h", B, H)
-        hs[0] = xp.asarray(state, dtype=dtype)  # CuPy's setitem refuses a NumPy state: copy it first
-    A = (X.reshape(T * B, D) @ W_x).reshape(T, B, N_GATES * H) + b
+    xp, X, (T, B, D, H), hs, A = prepare_hidden_forward(params, X, state, N_GATES, "GRU")
+    W_h, dtype = params["W_h"], X.dtype
     gates = xp.empty((T, B, N_GATES * H), dtype=dtype)  # activated r, z, n
     rh = xp.empty((T, B, H), dtype=dtype)  # r * h_{t-1}, the input of the candidate's W_h block
     W_h_rz, W_h_n = W_h[:, : 2 * H], W_h[:, 2 * H :]
@@ -74,12 +62,9 @@ def backward(dY, cache, d_state=None):
     params, X, hs, gates, rh = cache
     W_x, W_h = params["W_x"], params["W_h"]
     xp = get_xp(X, W_x)
-    T, B, D = X.shape
-    H = W_h.shape[0]
-    dtype = W_x.dtype
-    dY, (dh,) = backward_seeds(dY, d_state, T, B, H, xp, dtype, ("dh",))
+    (T, B, D, H), dY, (dh,) = check_backward(dY, d_state, params, X, xp, ("dh",))
     W_h_rz, W_h_n = W_h[:, : 2 * H], W_h[:, 2 * H :]
-    dA = xp.empty((T, B, N_GATES * H), dtype=dtype)
+    dA = xp.empty((T, B, N_GATES * H), dtype=W_x.dtype)
     for t in reversed(range(T)):
         r, z, n = gates[t, :, :H], gates[t, :, H : 2 * H], gates[t, :, 2 * H :]
         h_prev = hs[t]

@@ -7,7 +7,8 @@ Time-major: ``X`` is (T, B, D), outputs ``Y`` are (T, B, H). Parameters::
     b   (4H,)     bias  (= bias_ih + bias_hh of torch.nn.LSTM)
 
 so that ``torch.nn.LSTM`` converts as ``W_x = weight_ih_l0.T``, ``W_h = weight_hh_l0.T``.
-One step, with a_t = x_t W_x + h_{t-1} W_h + b split into four (B, H) blocks::
+Each step is one matrix product for all four gates, a_t = x_t W_x + h_{t-1} W_h + b (B, 4H), then the
+cell of :mod:`rnnlab.lstm_cell`::
 
     i = sigmoid(a_i)   f = sigmoid(a_f)   g = tanh(a_g)   o = sigmoid(a_o)
     c_t = f * c_{t-1} + i * g
@@ -19,12 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_params, check_sequence, check_state
-from ._layers import backward_seeds, init_gated_params, projection_grads
+from ._layers import check_backward, check_inputs, init_gated_params, input_projection, projection_grads
 from .backend import get_xp
-from .functional import sigmoid
-
-N_GATES = 4
+from .lstm_cell import GATES, N_GATES, LSTMCell, forward_buffers, gate_views, initial_state
 
 
 def init_params(input_size: int, hidden_size: int, *, seed: int = 0, dtype=np.float32, xp=np):
@@ -34,20 +32,8 @@ def init_params(input_size: int, hidden_size: int, *, seed: int = 0, dtype=np.fl
     """
     H = hidden_size
     bias = np.zeros(N_GATES * H)
-    bias[H : 2 * H] = 1.0
+    gate_views(bias, H)[GATES.index("f")][...] = 1.0
     return init_gated_params(input_size, H, N_GATES, seed=seed, dtype=dtype, xp=xp, bias=bias)
-
-
-def _initial_state(state, B, H, xp, dtype):
-    if state is None:
-        z = xp.zeros((B, H), dtype=dtype)
-        return z, z.copy()
-    if not isinstance(state, (tuple, list)) or len(state) != 2:
-        raise ValueError("LSTM state must be a pair (h, c) of (B, H) arrays or None")
-    h0, c0 = state
-    check_state(h0, "state h", B, H)
-    check_state(c0, "state c", B, H)
-    return xp.asarray(h0, dtype=dtype), xp.asarray(c0, dtype=dtype)
 
 
 def prepare_forward(params, X, state):
@@ -55,11 +41,21 @@ def prepare_forward(params, X, state):
 
     Returns xp, X cast to the parameters' dtype, the sizes (T, B, D, H) and the initial (h0, c0).
     """
-    D, H = check_params(params, N_GATES, "LSTM")
-    T, B = check_sequence(X, D, "LSTM")
+    T, B, D, H = check_inputs(params, X, N_GATES, "LSTM")
     xp = get_xp(X, params["W_x"])
     dtype = params["W_x"].dtype
-    return xp, xp.asarray(X, dtype=dtype), (T, B, D, H), _initial_state(state, B, H, xp, dtype)
+    return xp, xp.asarray(X, dtype=dtype), (T, B, D, H), initial_state(state, B, H, xp, dtype)
+
+
+def prepare_backward(dY, cache, d_state):
+    """Check the inputs of an LSTM backward pass (shared by lstm and lstm_sequential).
+
+    Returns xp, the sizes (T, B, D, H), dY as a (T, B, H) array and fresh (dh_T, dc_T), each (B, H).
+    """
+    params, X = cache[0], cache[1]
+    xp = get_xp(X, params["W_x"])
+    sizes, dY, (dh, dc) = check_backward(dY, d_state, params, X, xp, ("dh", "dc"))
+    return xp, sizes, dY, (dh, dc)
 
 
 def forward(params, X, state=None):
@@ -74,29 +70,20 @@ def forward(params, X, state=None):
         state_T: (h_T, c_T), each (B, H)
         cache: what backward needs
     """
-    xp, X, (T, B, D, H), (h, c) = prepare_forward(params, X, state)
+    xp, X, (T, B, D, H), (h0, c0) = prepare_forward(params, X, state)
     W_x, W_h, b = params["W_x"], params["W_h"], params["b"]
-    dtype = W_x.dtype
+    cell = LSTMCell((B,), H, X.dtype, xp)
 
-    # The input projection does not depend on h, so all T steps share one matrix product.
-    A = (X.reshape(T * B, D) @ W_x).reshape(T, B, N_GATES * H) + b
-    gates = xp.empty((T, B, N_GATES * H), dtype=dtype)  # activated i, f, g, o
-    hs = xp.empty((T + 1, B, H), dtype=dtype)  # hs[0] = h0, hs[t+1] = h_t
-    cs = xp.empty((T + 1, B, H), dtype=dtype)
-    tanh_cs = xp.empty((T, B, H), dtype=dtype)
-    hs[0], cs[0] = h, c
+    XA = input_projection(X, W_x, b, xp)  # x_t W_x + b for every t: one product
+    gates, hs, cs, tanh_cs = forward_buffers(T, B, H, xp, X.dtype)
+    hs[0], cs[0] = h0, c0
     for t in range(T):
-        a = A[t] + hs[t] @ W_h
-        gates[t, :, : 2 * H] = sigmoid(a[:, : 2 * H])
-        gates[t, :, 2 * H : 3 * H] = xp.tanh(a[:, 2 * H : 3 * H])
-        gates[t, :, 3 * H :] = sigmoid(a[:, 3 * H :])
-        i, f, g, o = (gates[t, :, k * H : (k + 1) * H] for k in range(N_GATES))
-        cs[t + 1] = f * cs[t] + i * g
-        tanh_cs[t] = xp.tanh(cs[t + 1])
-        hs[t + 1] = o * tanh_cs[t]
-    Y = hs[1:]
+        a = gates[t]  # the pre-activations, activated in place by the cell
+        xp.matmul(hs[t], W_h, out=a)  # one product for all four gates
+        a += XA[t]
+        cell.forward(a, cs[t], cs[t + 1], tanh_cs[t], hs[t + 1])
     cache = (params, X, hs, cs, tanh_cs, gates)
-    return Y, (hs[T], cs[T]), cache
+    return hs[1:], (hs[T], cs[T]), cache
 
 
 def backward(dY, cache, d_state=None):
@@ -111,26 +98,17 @@ def backward(dY, cache, d_state=None):
         dX: (T, B, D)
         d_state0: (dh_0, dc_0), gradients with respect to the initial state
     """
+    xp, (T, B, D, H), dY, (dh_rec, dc) = prepare_backward(dY, cache, d_state)
     params, X, hs, cs, tanh_cs, gates = cache
     W_x, W_h = params["W_x"], params["W_h"]
-    xp = get_xp(X, W_x)
-    T, B, D = X.shape
-    H = W_h.shape[0]
-    dtype = W_x.dtype
-    dY, (dh, dc) = backward_seeds(dY, d_state, T, B, H, xp, dtype, ("dh", "dc"))
+    cell = LSTMCell((B,), H, W_x.dtype, xp)
 
-    dA = xp.empty((T, B, N_GATES * H), dtype=dtype)  # gradient at the gate pre-activations
+    dA = xp.empty((T, B, N_GATES * H), dtype=W_x.dtype)  # gradient at the gate pre-activations
+    dh = xp.empty((B, H), dtype=W_x.dtype)
     for t in reversed(range(T)):
-        i, f, g, o = (gates[t, :, k * H : (k + 1) * H] for k in range(N_GATES))
-        dh = dh + dY[t]
-        tc = tanh_cs[t]
-        dc = dc + dh * o * (1 - tc * tc)
-        dA[t, :, :H] = dc * g * i * (1 - i)
-        dA[t, :, H : 2 * H] = dc * cs[t] * f * (1 - f)
-        dA[t, :, 2 * H : 3 * H] = dc * i * (1 - g * g)
-        dA[t, :, 3 * H :] = dh * tc * o * (1 - o)
-        dh = dA[t] @ W_h.T
-        dc = dc * f
+        xp.add(dh_rec, dY[t], out=dh)  # dh_rec: dL/dh_t through step t+1
+        cell.backward(dh, dc, gates[t], cs[t], tanh_cs[t], dA[t])  # dc becomes dL/dc_{t-1}
+        xp.matmul(dA[t], W_h.T, out=dh_rec)
 
     grads, dX = projection_grads(X, hs[:-1], dA, W_x)
-    return grads, dX, (dh, dc)
+    return grads, dX, (dh_rec, dc)

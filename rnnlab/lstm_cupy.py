@@ -37,10 +37,10 @@ import numpy as np
 
 from . import lstm
 from ._checks import check_dY, check_params, check_sequence, check_state
-from ._layers import projection_grads
+from ._layers import input_projection, projection_grads
 from .backend import get_xp, require_gpu
+from .lstm_cell import GATES, N_GATES, forward_buffers, gate_views, initial_state
 
-N_GATES = 4
 SUPPORTED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 # --- The fused kernels. T is float or double, fixed by the arrays a kernel is called with. ---
@@ -53,10 +53,17 @@ template <typename T> __device__ T sigmoid(T x) {
 }
 """
 
+
+def _per_gate(name: str) -> str:
+    """Kernel parameters ``T name_i, T name_f, T name_g, T name_o``: one per gate, in lstm_cell's order."""
+    return ", ".join(f"T {name}_{gate}" for gate in GATES)
+
+
 #: One forward step, per element (b, j) of the (B, H) state. xa_* are the slices of the
-#: precomputed x_t W_x + b, ha_* those of h_{t-1} W_h.
-FORWARD_IN = "T xa_i, T xa_f, T xa_g, T xa_o, T ha_i, T ha_f, T ha_g, T ha_o, T c_prev"
-FORWARD_OUT = "T gate_i, T gate_f, T gate_g, T gate_o, T c, T tanh_c, T h"
+#: precomputed x_t W_x + b, ha_* those of h_{t-1} W_h. The bodies are the equations of
+#: rnnlab.lstm_cell written again in CUDA C (tests/test_lstm_cell.py holds them to it).
+FORWARD_IN = f"{_per_gate('xa')}, {_per_gate('ha')}, T c_prev"
+FORWARD_OUT = f"{_per_gate('gate')}, T c, T tanh_c, T h"
 FORWARD_BODY = """
 gate_i = sigmoid(xa_i + ha_i);
 gate_f = sigmoid(xa_f + ha_f);
@@ -69,8 +76,8 @@ h = gate_o * tanh_c;
 
 #: One backward step. dh_rec is dL/dh_t through h_{t+1} (the recurrent part), dy is dY[t];
 #: dc is read (dL/dc_t from step t+1) and overwritten with dL/dc_{t-1}.
-BACKWARD_IN = "T dh_rec, T dy, T gate_i, T gate_f, T gate_g, T gate_o, T c_prev, T tanh_c"
-BACKWARD_OUT = "T da_i, T da_f, T da_g, T da_o, T dc"
+BACKWARD_IN = f"T dh_rec, T dy, {_per_gate('gate')}, T c_prev, T tanh_c"
+BACKWARD_OUT = f"{_per_gate('da')}, T dc"
 BACKWARD_BODY = """
 const T dh = dh_rec + dy;
 dc = dc + dh * gate_o * (1 - tanh_c * tanh_c);
@@ -113,13 +120,6 @@ def _host_kernels(dtype) -> dict:
 # --- Python-side logic shared by the GPU and the host runs. ---
 
 
-def gate_views(a, H: int) -> tuple:
-    """The four (..., H) gate blocks i, f, g, o of a (..., 4H) array, as views (no copy)."""
-    if a.shape[-1] != N_GATES * H:
-        raise ValueError(f"expected a last axis of 4H = {N_GATES * H}; got shape {tuple(a.shape)}")
-    return tuple(a[..., k * H : (k + 1) * H] for k in range(N_GATES))
-
-
 def _check_module(xp, a, arg: str, where: str) -> None:
     """Refuse arrays of the other array module instead of copying them behind the caller's back."""
     if get_xp(a) is xp:
@@ -150,18 +150,14 @@ def _forward(xp, kernels_for, params, X, state, where):
     if isinstance(state, (tuple, list)):
         for arg, s in zip(("state h", "state c"), state):
             _check_module(xp, s, arg, where)
-    h0, c0 = lstm._initial_state(state, B, H, xp, dtype)
+    h0, c0 = initial_state(state, B, H, xp, dtype)
     X = xp.asarray(X, dtype=dtype)
     step = kernels_for(dtype)["lstm_forward_step"]
 
     # All buffers of the call, allocated once.
-    XA = (X.reshape(T * B, D) @ W_x).reshape(T, B, N_GATES * H)  # x_t W_x for every t: one product
-    XA += b
+    XA = input_projection(X, W_x, b, xp)  # x_t W_x + b for every t: one product
     HA = xp.empty((B, N_GATES * H), dtype=dtype)  # h_{t-1} W_h, rewritten each step
-    gates = xp.empty((T, B, N_GATES * H), dtype=dtype)  # activated i, f, g, o
-    hs = xp.empty((T + 1, B, H), dtype=dtype)  # hs[0] = h0, hs[t+1] = h_t
-    cs = xp.empty((T + 1, B, H), dtype=dtype)
-    tanh_cs = xp.empty((T, B, H), dtype=dtype)
+    gates, hs, cs, tanh_cs = forward_buffers(T, B, H, xp, dtype)  # the cache's arrays, as rnnlab.lstm's
     hs[0], cs[0] = h0, c0
     for t in range(T):
         xp.matmul(hs[t], W_h, out=HA)  # launch 1: the recurrent product

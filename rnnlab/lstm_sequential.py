@@ -17,111 +17,64 @@ into arrays allocated once per call. Every array function comes from the inputs'
 """
 from __future__ import annotations
 
-from ._layers import backward_seeds
-from .backend import get_xp
-from .functional import sigmoid
-from .lstm import N_GATES, init_params, prepare_forward  # noqa: F401  (same params as rnnlab.lstm)
-
-
-def _blocks(a, H):
-    """The four gate blocks i, f, g, o of the last axis of ``a``, as views (no copies)."""
-    return [a[..., k * H : (k + 1) * H] for k in range(N_GATES)]
+from .lstm import init_params, prepare_backward, prepare_forward  # noqa: F401  (same params as rnnlab.lstm)
+from .lstm_cell import N_GATES, LSTMCell, forward_buffers, gate_views
 
 
 def forward(params, X, state=None):
-    """Run the LSTM over a sequence, sample by sample and step by step.
+    """:func:`rnnlab.lstm.forward`, computed one sample and one step at a time.
 
-    Inputs:
-        params: dict with W_x (D, 4H), W_h (H, 4H), b (4H,)
-        X: (T, B, D) input sequence
-        state: None (zeros) or a pair (h0, c0), each (B, H)
-    Returns:
-        Y: (T, B, H) hidden states h_1..h_T
-        state_T: (h_T, c_T), each (B, H)
-        cache: what backward needs (the same layout as rnnlab.lstm's cache)
+    Takes params, X (T, B, D) and state (None or (h0, c0)); returns Y (T, B, H), (h_T, c_T) and a cache
+    with the layout of rnnlab.lstm's, so that either backward can follow either forward.
     """
     xp, X, (T, B, D, H), (h0, c0) = prepare_forward(params, X, state)
     W_x, W_h, b = params["W_x"], params["W_h"], params["b"]
-    dtype = W_x.dtype
+    cell = LSTMCell((), H, X.dtype, xp)
 
-    Wx_i, Wx_f, Wx_g, Wx_o = _blocks(W_x, H)  # each (D, H)
-    Wh_i, Wh_f, Wh_g, Wh_o = _blocks(W_h, H)  # each (H, H)
-    b_i, b_f, b_g, b_o = _blocks(b, H)  # each (H,)
-
-    gates = xp.empty((T, B, N_GATES * H), dtype=dtype)  # activated i, f, g, o
-    hs = xp.empty((T + 1, B, H), dtype=dtype)  # hs[0] = h0, hs[t+1] = h_t
-    cs = xp.empty((T + 1, B, H), dtype=dtype)
-    tanh_cs = xp.empty((T, B, H), dtype=dtype)
+    # Each gate's own blocks of the weights: Wx_blocks[k] (D, H), Wh_blocks[k] (H, H), b_blocks[k] (H,).
+    Wx_blocks, Wh_blocks, b_blocks = gate_views(W_x, H), gate_views(W_h, H), gate_views(b, H)
+    gates, hs, cs, tanh_cs = forward_buffers(T, B, H, xp, X.dtype)
     hs[0], cs[0] = h0, c0
     for n in range(B):  # one sample at a time
         for t in range(T):  # one step at a time
-            x, h, c = X[t, n], hs[t, n], cs[t, n]  # (D,), (H,), (H,)
-            gate_i, gate_f, gate_g, gate_o = _blocks(gates[t, n], H)
-            gate_i[...] = sigmoid(x @ Wx_i + h @ Wh_i + b_i)
-            gate_f[...] = sigmoid(x @ Wx_f + h @ Wh_f + b_f)
-            gate_g[...] = xp.tanh(x @ Wx_g + h @ Wh_g + b_g)
-            gate_o[...] = sigmoid(x @ Wx_o + h @ Wh_o + b_o)
-            cs[t + 1, n] = gate_f * c + gate_i * gate_g
-            tanh_cs[t, n] = xp.tanh(cs[t + 1, n])
-            hs[t + 1, n] = gate_o * tanh_cs[t, n]
+            x, h = X[t, n], hs[t, n]  # (D,), (H,)
+            a = gates[t, n]  # (4H,) the pre-activations, activated in place by the cell
+            for a_gate, Wx_gate, Wh_gate, b_gate in zip(gate_views(a, H), Wx_blocks, Wh_blocks, b_blocks):
+                a_gate[...] = x @ Wx_gate + h @ Wh_gate + b_gate  # one gate at a time, as the seed writes it
+            cell.forward(a, cs[t, n], cs[t + 1, n], tanh_cs[t, n], hs[t + 1, n])
     cache = (params, X, hs, cs, tanh_cs, gates)
     return hs[1:], (hs[T], cs[T]), cache
 
 
 def backward(dY, cache, d_state=None):
-    """Backpropagation through time, sample by sample and step by step (backwards).
+    """:func:`rnnlab.lstm.backward`, computed one sample and one step (backwards) at a time.
 
-    Inputs:
-        dY: (T, B, H) gradient of the loss with respect to Y, or None for zeros
-        cache: from forward
-        d_state: None or (dh_T, dc_T), gradients with respect to the final state, each (B, H)
-    Returns:
-        grads: dict with the keys and shapes of params (W_x (D, 4H), W_h (H, 4H), b (4H,))
-        dX: (T, B, D)
-        d_state0: (dh_0, dc_0), each (B, H)
+    Takes dY (T, B, H) or None, the cache of either forward and d_state (None or (dh_T, dc_T));
+    returns grads (W_x (D, 4H), W_h (H, 4H), b (4H,)), dX (T, B, D) and (dh_0, dc_0), each (B, H).
     """
+    # dh_T and dc_T are fresh arrays: each sample's row is updated in place and ends as dh_0, dc_0.
+    xp, (T, B, D, H), dY, (dh_rec, dc) = prepare_backward(dY, cache, d_state)
     params, X, hs, cs, tanh_cs, gates = cache
-    W_x, W_h = params["W_x"], params["W_h"]
-    xp = get_xp(X, W_x)
-    T, B, D = X.shape
-    H = W_h.shape[0]
-    dtype = W_x.dtype
-    dY, (dh_T, dc_T) = backward_seeds(dY, d_state, T, B, H, xp, dtype, ("dh", "dc"))
+    dtype = params["W_x"].dtype
+    cell = LSTMCell((), H, dtype, xp)
 
-    Wx_blocks = _blocks(W_x, H)
-    Wh_blocks = _blocks(W_h, H)
     grads = {k: xp.zeros(params[k].shape, dtype=dtype) for k in ("W_x", "W_h", "b")}
-    dWx_blocks = _blocks(grads["W_x"], H)  # views: accumulating into them fills grads
-    dWh_blocks = _blocks(grads["W_h"], H)
-    db_blocks = _blocks(grads["b"], H)
-    dX = xp.empty((T, B, D), dtype=dtype)
-    dh0 = xp.empty((B, H), dtype=dtype)
-    dc0 = xp.empty((B, H), dtype=dtype)
-
+    # Per gate: its blocks of W_x and W_h, and of the gradients (views: accumulating into them fills grads).
+    per_gate = (params["W_x"], params["W_h"], grads["W_x"], grads["W_h"], grads["b"])
+    gate_blocks = list(zip(*(gate_views(a, H) for a in per_gate)))
+    dX = xp.zeros((T, B, D), dtype=dtype)
+    da = xp.empty(N_GATES * H, dtype=dtype)  # dL/da_t of one sample and step
     for n in range(B):
-        dh, dc = dh_T[n], dc_T[n]  # read only: every update below makes a new array
         for t in reversed(range(T)):
-            i, f, g, o = _blocks(gates[t, n], H)
-            dh = dh + dY[t, n]
-            tc = tanh_cs[t, n]
-            dc = dc + dh * o * (1 - tc * tc)
-            # Gradients at the four gate pre-activations.
-            da = (
-                dc * g * i * (1 - i),
-                dc * cs[t, n] * f * (1 - f),
-                dc * i * (1 - g * g),
-                dh * tc * o * (1 - o),
-            )
+            dh = dh_rec[n] + dY[t, n]  # dh_rec[n]: dL/dh_t through step t+1
+            cell.backward(dh, dc[n], gates[t, n], cs[t, n], tanh_cs[t, n], da)  # dc[n] becomes dL/dc_{t-1}
             x, h_prev = X[t, n], hs[t, n]
-            dx = dX[t, n]
-            dx[...] = 0
-            dh = xp.zeros(H, dtype=dtype)
-            for k in range(N_GATES):  # one gate at a time, as the seed writes it
-                dWx_blocks[k] += xp.outer(x, da[k])
-                dWh_blocks[k] += xp.outer(h_prev, da[k])
-                db_blocks[k] += da[k]
-                dx += Wx_blocks[k] @ da[k]
-                dh += Wh_blocks[k] @ da[k]
-            dc = dc * f
-        dh0[n], dc0[n] = dh, dc
-    return grads, dX, (dh0, dc0)
+            dh_rec[n] = 0
+            for da_gate, (Wx_gate, Wh_gate, dWx_gate, dWh_gate, db_gate) in zip(gate_views(da, H), gate_blocks):
+                # one gate at a time, as the seed writes it
+                dWx_gate += xp.outer(x, da_gate)
+                dWh_gate += xp.outer(h_prev, da_gate)
+                db_gate += da_gate
+                dX[t, n] += Wx_gate @ da_gate
+                dh_rec[n] += Wh_gate @ da_gate
+    return grads, dX, (dh_rec, dc)

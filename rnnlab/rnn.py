@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_params, check_sequence, check_state
-from ._layers import backward_seeds, init_gated_params, projection_grads
+from ._layers import check_backward, init_gated_params, prepare_hidden_forward, projection_grads
 from .backend import get_xp
 
 N_GATES = 1
@@ -29,19 +28,8 @@ def forward(params, X, state=None):
     Inputs: params (W_x (D, H), W_h (H, H), b (H,)); X (T, B, D); state None (zeros) or h0 (B, H).
     Returns: Y (T, B, H), h_T (B, H), cache.
     """
-    D, H = check_params(params, N_GATES, "RNN")
-    T, B = check_sequence(X, D, "RNN")
-    W_x, W_h, b = params["W_x"], params["W_h"], params["b"]
-    xp = get_xp(X, W_x)
-    dtype = W_x.dtype
-    X = xp.asarray(X, dtype=dtype)
-    hs = xp.empty((T + 1, B, H), dtype=dtype)  # hs[0] = h0, hs[t+1] = h_t
-    if state is None:
-        hs[0] = 0
-    else:
-        check_state(state, "state h", B, H)
-        hs[0] = xp.asarray(state, dtype=dtype)  # CuPy's setitem refuses a NumPy state: copy it first
-    A = (X.reshape(T * B, D) @ W_x).reshape(T, B, H) + b
+    xp, X, (T, B, D, H), hs, A = prepare_hidden_forward(params, X, state, N_GATES, "RNN")
+    W_h = params["W_h"]
     for t in range(T):
         hs[t + 1] = xp.tanh(A[t] + hs[t] @ W_h)
     return hs[1:], hs[T], (params, X, hs)
@@ -55,11 +43,8 @@ def backward(dY, cache, d_state=None):
     params, X, hs = cache
     W_x, W_h = params["W_x"], params["W_h"]
     xp = get_xp(X, W_x)
-    T, B, D = X.shape
-    H = W_h.shape[0]
-    dtype = W_x.dtype
-    dY, (dh,) = backward_seeds(dY, d_state, T, B, H, xp, dtype, ("dh",))
-    dA = xp.empty((T, B, H), dtype=dtype)
+    (T, B, D, H), dY, (dh,) = check_backward(dY, d_state, params, X, xp, ("dh",))
+    dA = xp.empty((T, B, H), dtype=W_x.dtype)
     for t in reversed(range(T)):
         dh = dh + dY[t]
         dA[t] = dh * (1 - hs[t + 1] * hs[t + 1])

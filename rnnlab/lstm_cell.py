@@ -1,0 +1,127 @@
+"""The LSTM cell: one time step's equations, forward and backward, written once for every LSTM layer of rnnlab.
+
+:mod:`rnnlab.lstm` (batched), :mod:`rnnlab.lstm_sequential` (one sample at a time) and :mod:`rnnlab.lstm_cupy`
+(GPU) call it. The fused CUDA kernels of ``lstm_cupy`` are the one other expression of these equations, and
+``tests/test_lstm_cell.py`` holds them to this one. With the step's pre-activations
+a_t = x_t W_x + h_{t-1} W_h + b (..., 4H), split into the gate blocks i, f, g, o::
+
+    i = sigmoid(a_i)   f = sigmoid(a_f)   g = tanh(a_g)   o = sigmoid(a_o)
+    c_t = f * c_{t-1} + i * g
+    h_t = o * tanh(c_t)
+
+The matrix products are the layers' business (batched, per sample, or on the GPU); the cell starts from a_t.
+Every array function comes from the array module ``xp`` that the layer passes in (NumPy or CuPy).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import check_state
+
+#: The gate blocks of W_x, W_h, b and of every (..., 4H) array, in PyTorch's order.
+GATES = ("i", "f", "g", "o")
+N_GATES = len(GATES)
+#: The gates that use tanh (the candidate); the others use the sigmoid.
+TANH_GATES = ("g",)
+
+
+def gate_views(a, H: int) -> tuple:
+    """The four (..., H) gate blocks i, f, g, o of a (..., 4H) array, as views (no copy)."""
+    if a.shape[-1] != N_GATES * H:
+        raise ValueError(f"expected a last axis of 4H = {N_GATES * H}; got shape {tuple(a.shape)}")
+    return tuple(a[..., k * H : (k + 1) * H] for k in range(N_GATES))
+
+
+def initial_state(state, B: int, H: int, xp, dtype) -> tuple:
+    """The initial (h0, c0), each (B, H) in ``dtype``: zeros for ``state=None``, else the checked pair."""
+    if state is None:
+        zeros = xp.zeros((B, H), dtype=dtype)
+        return zeros, zeros.copy()
+    if not isinstance(state, (tuple, list)) or len(state) != 2:
+        raise ValueError("LSTM state must be a pair (h, c) of (B, H) arrays or None")
+    h0, c0 = state
+    check_state(h0, "state h", B, H)
+    check_state(c0, "state c", B, H)
+    return xp.asarray(h0, dtype=dtype), xp.asarray(c0, dtype=dtype)
+
+
+def forward_buffers(T: int, B: int, H: int, xp, dtype) -> tuple:
+    """The arrays a forward pass fills and its cache keeps, allocated once per call.
+
+    Returns gates (T, B, 4H) the activated i, f, g, o; hs (T+1, B, H) with hs[0] = h0 and hs[t+1] = h_t;
+    cs (T+1, B, H) the same for c; tanh_cs (T, B, H) with tanh_cs[t] = tanh(c_{t+1}).
+    """
+    gates = xp.empty((T, B, N_GATES * H), dtype=dtype)
+    hs = xp.empty((T + 1, B, H), dtype=dtype)
+    cs = xp.empty((T + 1, B, H), dtype=dtype)
+    tanh_cs = xp.empty((T, B, H), dtype=dtype)
+    return gates, hs, cs, tanh_cs
+
+
+class LSTMCell:
+    """The cell's step maths for a batch of states (no weights: those stay in the layer).
+
+    A layer makes one per call, for the leading shape of its states ((B,) batched, () one sample at a time),
+    and uses it at every step. All four gates are activated by the same three ufuncs: sigmoid(x) =
+    (1 + tanh(x/2)) / 2, so every gate is  y = s * tanh(s * a) + (1 - s)  with s = 1/2 on the sigmoid gates
+    and s = 1 on the tanh gate, and its slope is  dy/da = (1 - y) * (y + 2s - 1), which is y (1 - y) for
+    s = 1/2 and 1 - y^2 for s = 1. tanh never overflows, so neither does the sigmoid.
+    """
+
+    def __init__(self, batch_shape: tuple, H: int, dtype, xp):
+        s = np.repeat([1.0 if gate in TANH_GATES else 0.5 for gate in GATES], H)  # (4H,) s, per column of a
+
+        # The constants get the full (..., 4H) shape of a: NumPy multiplies same-shape arrays twice as fast
+        # as it broadcasts a row, and the cell is mostly such small elementwise operations.
+        def filled(row):
+            full = xp.empty((*batch_shape, N_GATES * H), dtype=dtype)
+            full[...] = xp.asarray(row, dtype=dtype)
+            return full
+
+        self.H, self.xp = H, xp
+        self.scale, self.offset, self.slope_shift = filled(s), filled(1 - s), filled(2 * s - 1)
+
+    def forward(self, a, c_prev, c, tanh_c, h) -> None:
+        """One step forward, from the pre-activations; every result is written into the caller's arrays.
+
+        Inputs:
+            a: (..., 4H) pre-activations a_t; overwritten, in place, by the activated gates i, f, g, o
+            c_prev: (..., H) cell state c_{t-1}
+        Outputs (written in place):
+            c: (..., H) c_t;  tanh_c: (..., H) tanh(c_t);  h: (..., H) h_t
+        The step's cache for backward is (gates, c_prev, tanh_c): the layer keeps them in its buffers.
+        """
+        xp = self.xp
+        a *= self.scale
+        xp.tanh(a, out=a)
+        a *= self.scale
+        a += self.offset
+        i, f, g, o = gate_views(a, self.H)
+        xp.multiply(f, c_prev, out=c)
+        c += i * g
+        xp.tanh(c, out=tanh_c)
+        xp.multiply(o, tanh_c, out=h)
+
+    def backward(self, dh, dc, gates, c_prev, tanh_c, da) -> None:
+        """One step backward, to the pre-activations.
+
+        Inputs:
+            dh: (..., H) dL/dh_t, from the output y_t and from step t+1
+            dc: (..., H) dL/dc_t through c_{t+1}; overwritten, in place, by dL/dc_{t-1}
+            gates, c_prev, tanh_c: the step's cache, (..., 4H), (..., H), (..., H)
+        Output (written in place):
+            da: (..., 4H) dL/da_t, the gradient at the four gates' pre-activations
+        """
+        xp = self.xp
+        i, f, g, o = gate_views(gates, self.H)
+        da_i, da_f, da_g, da_o = gate_views(da, self.H)
+        dc += dh * o * (1 - tanh_c * tanh_c)  # c_t also reaches the loss through h_t = o * tanh(c_t)
+        # The gradient at each gate's output: c_t = f * c_{t-1} + i * g and h_t = o * tanh(c_t).
+        xp.multiply(dc, g, out=da_i)
+        xp.multiply(dc, c_prev, out=da_f)
+        xp.multiply(dc, i, out=da_g)
+        xp.multiply(dh, tanh_c, out=da_o)
+        # Times each activation's slope (see the class docstring), all four gates at once.
+        da *= 1 - gates
+        da *= gates + self.slope_shift
+        dc *= f  # dc_t/dc_{t-1} = f

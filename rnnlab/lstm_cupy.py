@@ -14,8 +14,8 @@ same layout. What changes is how the work reaches the GPU:
 * the weight gradients are one product each over all T*B rows, after the loop;
 * every buffer is allocated once per call, never per step.
 
-The direct port (:mod:`rnnlab.lstm` on CuPy arrays) launches 15 times as many kernels per step:
-60 array operations (32 forward, 28 backward) against these 4, as counted in notebook 10.
+The direct port (:mod:`rnnlab.lstm` on CuPy arrays) launches about 7 times as many kernels per step:
+27 array operations (11 forward, 16 backward) against these 4, as counted in notebook 10.
 
 Arrays: ``forward`` and ``backward`` take CuPy arrays and return CuPy arrays. NumPy inputs
 are refused with a ValueError rather than copied silently (a hidden host-to-device copy

@@ -1,4 +1,4 @@
-"""The LSTM cell: one time step's equations, forward and backward, written once for every LSTM layer of rnnlab.
+"""The LSTM cell: one time step's equations, forward and backward, written once for every LSTM of rnnlab.
 
 :mod:`rnnlab.lstm` (batched), :mod:`rnnlab.lstm_sequential` (one sample at a time) and :mod:`rnnlab.lstm_cupy`
 (GPU) call it. The fused CUDA kernels of ``lstm_cupy`` are the one other expression of these equations, and

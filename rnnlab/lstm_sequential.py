@@ -3,7 +3,9 @@
 This is the honest baseline that the batched :mod:`rnnlab.lstm` and the GPU versions are measured
 against. It loops over the samples of the batch, and for each sample over the time steps; every gate
 gets its own matrix-vector products ``x_t @ W_x[:, block]`` and ``h_{t-1} @ W_h[:, block]``. Nothing
-is batched, neither over samples nor over gates nor over time.
+is batched, neither over samples nor over gates nor over time. The cell's equations (gates, c_t, h_t
+and their backward) are those of :mod:`rnnlab.lstm_cell`, called on one sample's vectors: the same
+code as the batched layer's, so the two differ only in how the products are organised.
 
 Same contract, parameters and numbers as :mod:`rnnlab.lstm` (time-major ``X`` (T, B, D), gates in
 PyTorch's order i, f, g, o, state (h, c))::
@@ -24,8 +26,8 @@ from .lstm_cell import N_GATES, LSTMCell, forward_buffers, gate_views
 def forward(params, X, state=None):
     """:func:`rnnlab.lstm.forward`, computed one sample and one step at a time.
 
-    Takes params, X (T, B, D) and state (None or (h0, c0)); returns Y (T, B, H), (h_T, c_T) and a cache
-    with the layout of rnnlab.lstm's, so that either backward can follow either forward.
+    Takes params, X (T, B, D) and state (None or (h0, c0)); returns Y (T, B, H), (h_T, c_T) each (B, H),
+    and a cache with the layout of rnnlab.lstm's, so that either backward can follow either forward.
     """
     xp, X, (T, B, D, H), (h0, c0) = prepare_forward(params, X, state)
     W_x, W_h, b = params["W_x"], params["W_h"], params["b"]
@@ -67,7 +69,8 @@ def backward(dY, cache, d_state=None):
     for n in range(B):
         for t in reversed(range(T)):
             dh = dh_rec[n] + dY[t, n]  # dh_rec[n]: dL/dh_t through step t+1
-            cell.backward(dh, dc[n], gates[t, n], cs[t, n], tanh_cs[t, n], da)  # dc[n] becomes dL/dc_{t-1}
+            # dc[n] becomes dL/dc_{t-1}
+            cell.backward(dh, dc[n], gates[t, n], cs[t, n], tanh_cs[t, n], da)
             x, h_prev = X[t, n], hs[t, n]
             dh_rec[n] = 0
             for da_gate, (Wx_gate, Wh_gate, dWx_gate, dWh_gate, db_gate) in zip(gate_views(da, H), gate_blocks):

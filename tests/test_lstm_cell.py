@@ -1,7 +1,7 @@
-"""The LSTM cell of rnnlab.lstm_cell: its equations, its gradient, the layers that call it, the CUDA kernels held to it.
+"""rnnlab.lstm_cell: its equations, its gradient, the layers that call it, and the CUDA kernels held to it.
 
-The fused kernels of lstm_cupy are the one other expression of the cell's maths; here they run compiled for the
-CPU by the host C++ compiler, one step at a time, against the cell on the same inputs (large ones included).
+The fused kernels of lstm_cupy are the one other expression of the cell's maths; here they run compiled
+for the CPU by the host C++ compiler, one step at a time, against the cell on the same inputs.
 """
 import inspect
 import re
@@ -92,6 +92,7 @@ def test_one_cell_serves_every_shape():
 
 @pytest.mark.parametrize("layer, calls_per_step", [(lstm, 1), (lstm_sequential, B)])
 def test_the_layers_call_the_cell(monkeypatch, layer, calls_per_step):
+    # The layers compute the step through LSTMCell: once per step batched, once per sample and step sequentially.
     calls = {"forward": 0, "backward": 0}
     for name in calls:
         original = getattr(LSTMCell, name)

@@ -13,6 +13,7 @@ from . import (  # noqa: F401
     init,
     io,
     lstm,
+    lstm_cell,
     lstm_cupy,
     lstm_sequential,
     metrics,

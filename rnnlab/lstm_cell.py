@@ -1,8 +1,9 @@
 """The LSTM cell: one time step's equations, forward and backward, written once for every LSTM of rnnlab.
 
-:mod:`rnnlab.lstm` (batched), :mod:`rnnlab.lstm_sequential` (one sample at a time) and :mod:`rnnlab.lstm_cupy`
-(GPU) call it. The fused CUDA kernels of ``lstm_cupy`` are the one other expression of these equations, and
-``tests/test_lstm_cell.py`` holds them to this one. With the step's pre-activations
+:mod:`rnnlab.lstm` (batched) and :mod:`rnnlab.lstm_sequential` (one sample at a time) compute their steps
+with it; :mod:`rnnlab.lstm_cupy` (GPU) takes the gate order, the gate views, the initial state and the buffers
+from it, and its fused CUDA kernels are the one other expression of these equations
+(``tests/test_lstm_cell.py`` holds them to this one). With the step's pre-activations
 a_t = x_t W_x + h_{t-1} W_h + b (..., 4H), split into the gate blocks i, f, g, o::
 
     i = sigmoid(a_i)   f = sigmoid(a_f)   g = tanh(a_g)   o = sigmoid(a_o)

@@ -318,6 +318,15 @@ def test_run_reports_unavailable_implementations_and_skips_them():
     assert any("cupy_fused: unavailable" in m and "GPU" in m for m in messages)
 
 
+def test_run_rejects_bad_options():
+    with pytest.raises(ValueError, match="threads must be >= 1 .* got threads=0"):
+        bench.run_benchmarks("quick", ["numpy"], configs=[], threads=0, progress=False, log=lambda m: None)
+    with pytest.raises(ValueError, match=r"unknown option\(s\) \['repeats'\]"):
+        bench.run_benchmarks("quick", ["numpy"], configs=[], repeats=3, progress=False, log=lambda m: None)
+    with pytest.raises(ValueError, match="dtype must be one of"):
+        bench.run_benchmarks("quick", ["numpy"], configs=[], dtype="float16", progress=False, log=lambda m: None)
+
+
 def test_run_with_nothing_available_raises():
     if gpu_available():
         pytest.skip("a GPU is present")

@@ -133,6 +133,8 @@ def run_benchmarks(preset: str = "quick", impls=None, *, dtype="float32", thread
     if not usable:
         raise RuntimeError(f"none of the implementations {list(impls)} can run here; see the messages above")
 
+    if threads is not None and int(threads) < 1:
+        raise ValueError(f"threads must be >= 1 (or None for the default); got threads={threads}")
     threads = int(threads or (1 if preset == "quick" else cpu_cores()))
     if not set_blas_threads(threads):
         log(f"[bench] no BLAS library found to set its threads; recording OMP/OPENBLAS/MKL_NUM_THREADS "

@@ -4,6 +4,7 @@ Nothing here is timed: where a test needs known times it gives the timer a clock
 """
 import csv
 import os
+import subprocess
 import sys
 
 import numpy as np
@@ -403,6 +404,13 @@ def test_cli_help_list_and_nothing_to_run(tmp_path, capsys):
         assert bench.main(["--impl", "cupy_fused", "--out", str(tmp_path / "x.csv"), "--no-progress"]) == 2
         assert "none of the implementations" in capsys.readouterr().err
         assert not (tmp_path / "x.csv").exists()
+
+
+def test_python_m_rnnlab_bench_runs_the_cli():
+    # `make bench` and `make gpu-check` call the harness this way.
+    done = subprocess.run([sys.executable, "-m", "rnnlab.bench", "--list"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert [line.split()[0] for line in done.stdout.splitlines()] == list(bench.IMPLEMENTATIONS)
 
 
 def test_cuda_version_numbers_read_as_people_write_them():

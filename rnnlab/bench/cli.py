@@ -35,7 +35,7 @@ implementations:
 
 
 def parser() -> argparse.ArgumentParser:
-    impl_lines = "".join(f"  {name:<12} {impl.label} ({impl.device}{', profile only' if impl.profile_only else ''})\n"
+    impl_lines = "".join(f"  {name:<12} {impl.device}  {(type(impl).__doc__ or impl.label).splitlines()[0]}\n"
                          for name, impl in IMPLEMENTATIONS.items())
     p = argparse.ArgumentParser(prog="python -m rnnlab.bench", epilog=EPILOG + impl_lines,
                                 description="Benchmark harness: how fast each LSTM implementation trains, "

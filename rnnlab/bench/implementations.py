@@ -21,6 +21,7 @@ class Implementation:
 
     name: the CSV's ``implementation``; label: how figures and tables name it; device: "cpu" or "gpu";
     profile_only: measured by the ``cpu`` and ``full`` presets only, to explain another one's time.
+    The class docstring's first line says what it runs (``--help`` shows it).
     """
 
     name: str = ""
@@ -92,21 +93,29 @@ class RnnlabLayer(Implementation):
 
 @register
 class Sequential(RnnlabLayer):
+    """rnnlab.lstm_sequential: NumPy, one sample and one time step at a time."""
+
     name, label, device, module = "sequential", "sequential NumPy", "cpu", "lstm_sequential"
 
 
 @register
 class BatchedNumpy(RnnlabLayer):
+    """rnnlab.lstm: NumPy, batched; one matrix product per step for the whole batch."""
+
     name, label, device, module = "numpy", "batched NumPy", "cpu", "lstm"
 
 
 @register
 class CupyPort(RnnlabLayer):
+    """rnnlab.lstm on CuPy arrays: the same code on the GPU through ``xp``."""
+
     name, label, device, module = "cupy_port", "CuPy direct port", "gpu", "lstm"
 
 
 @register
 class CupyFused(RnnlabLayer):
+    """rnnlab.lstm_cupy: CuPy with one fused elementwise kernel per step."""
+
     name, label, device, module = "cupy_fused", "CuPy fused", "gpu", "lstm_cupy"
 
 
@@ -158,17 +167,21 @@ class TorchLSTM(Implementation):
 
 @register
 class TorchCpu(TorchLSTM):
+    """torch.nn.LSTM on the CPU: the reference."""
+
     name, label, device = "torch_cpu", "torch.nn.LSTM CPU", "cpu"
 
 
 @register
 class TorchGpu(TorchLSTM):
+    """torch.nn.LSTM on CUDA (cuDNN), TF32 off: the reference."""
+
     name, label, device = "torch_gpu", "torch.nn.LSTM GPU (cuDNN)", "gpu"
 
 
 @register
 class NumpyGemms(Implementation):
-    """Profile: only the matrix products of one batched NumPy training step (``rnnlab.lstm``), same shapes.
+    """Profile only: the matrix products of one batched NumPy training step (``rnnlab.lstm``), nothing else.
 
     Forward: X W_x once for all T steps, then T products h W_h. Backward: T products dA W_h^T, then
     the weight gradients X^T dA, H^T dA and dX = dA W_x^T once each. Its time against ``numpy``'s

@@ -55,15 +55,23 @@ def machine_name(gpu: str | None = None) -> str:
     return f"cpu-{sanitize(cpu_name())}-{cpu_cores()}c"
 
 
+def _threadpoolctl():
+    """The threadpoolctl module, or an ImportError that says where it comes from."""
+    try:
+        import threadpoolctl
+    except ImportError as e:
+        raise ImportError("the benchmark harness reads and sets BLAS threads with threadpoolctl: "
+                          "pip install -r requirements.txt (or pip install threadpoolctl)") from e
+    return threadpoolctl
+
+
 def blas_library() -> dict | None:
     """threadpoolctl's record of NumPy's BLAS (``internal_api``, ``version``, ``num_threads``, ...), or None.
 
     torch and SciPy may load BLAS libraries of their own; NumPy's is the one inside NumPy's wheel
     (numpy.libs, .dylibs), else the first BLAS loaded.
     """
-    from threadpoolctl import threadpool_info
-
-    blas = [lib for lib in threadpool_info() if lib.get("user_api") == "blas"]
+    blas = [lib for lib in _threadpoolctl().threadpool_info() if lib.get("user_api") == "blas"]
     numpy_dir = Path(np.__file__).resolve().parent
     own = [lib for lib in blas if Path(lib["filepath"]).resolve().is_relative_to(numpy_dir.parent / "numpy.libs")
            or Path(lib["filepath"]).resolve().is_relative_to(numpy_dir)]
@@ -78,13 +86,11 @@ def blas_threads() -> int | None:
 
 def set_blas_threads(n: int) -> bool:
     """Fix the thread count of every loaded BLAS library (NumPy's and any other); False when none was found."""
-    from threadpoolctl import threadpool_limits
-
     if int(n) < 1:
         raise ValueError(f"n (BLAS threads) must be >= 1; got {n}")
     if blas_library() is None:
         return False
-    threadpool_limits(limits=int(n), user_api="blas")  # stays in force: the limiter is not used as a context
+    _threadpoolctl().threadpool_limits(limits=int(n), user_api="blas")  # stays in force: the limiter is not used as a context
     return True
 
 

@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 from . import backend
-from .bench import _driver_version, cuda_version
+from .bench.machine import cuda_version, driver_version
 
 SANITIZER_TOOLS = ("memcheck", "initcheck")
 
@@ -66,7 +66,7 @@ def report() -> list[str]:
         cc = dev.compute_capability
         lines.append(f"GPU          {probe.device}, compute capability {cc[:-1]}.{cc[-1]}, "
                      f"{props['totalGlobalMem'] / 2**30:.1f} GiB, {backend.gpu_count()} device(s)")
-        lines.append(f"driver       {_driver_version() or 'unknown'}")
+        lines.append(f"driver       {driver_version() or 'unknown'}")
     return lines
 
 

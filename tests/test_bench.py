@@ -1,18 +1,26 @@
-"""The benchmark harness's logic: FLOP model, configs, CSV schema, a tiny run. Nothing here is timed."""
+"""The benchmark harness's logic: FLOP model, timers, configs, rows and their CSV, reading results back.
+
+Nothing here is timed: where a test needs known times it gives the timer a clock it moves itself.
+"""
 import csv
 import os
+import subprocess
+import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from rnnlab import bench
+from rnnlab import bench, lstm
 from rnnlab.backend import gpu_available
+from rnnlab.bench import implementations, machine, results
+from rnnlab.bench.timers import HostTimer, n_repeat
 
 TINY = dict(warmup=1, min_repeat=5, max_repeat=5, budget_s=0.0)
 
 
 def tiny_run(impls, work="train_step", **kw):
-    configs = [bench.Config(work, 3, 2, 4, 5, 0, (name,), ("test",)) for name in impls]
+    configs = [bench.Config(work, 3, 2, 4, 5, name, sweeps=("test",)) for name in impls]
     return bench.run_benchmarks("quick", impls, configs=configs, progress=False, peak=False, log=lambda m: None,
                                 **TINY, **kw)
 
@@ -20,13 +28,43 @@ def tiny_run(impls, work="train_step", **kw):
 # ---- FLOP model
 
 
-def test_flops_model_matches_the_matrix_products():
-    T, B, D, H = 7, 3, 5, 4
-    # Forward: per sample and step, x (1, D) @ W_x (D, 4H) and h (1, H) @ W_h (H, 4H).
-    forward = T * B * (bench.gemm_flops(1, 4 * H, D) + bench.gemm_flops(1, 4 * H, H))
-    assert bench.lstm_flops(T, B, D, H, "forward") == forward == 8 * T * B * H * (D + H)
-    assert bench.lstm_flops(T, B, D, H, "train_step") == 3 * forward == 24 * T * B * H * (D + H)
-    assert bench.lstm_flops(T, B, D, H, "epoch") == bench.lstm_flops(T, B, D, H, "train_step")
+class CountedArray(np.ndarray):
+    """A NumPy array that adds the FLOPs of every matrix product it takes part in to ``CountedArray.flops``."""
+
+    flops = 0
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        plain = [np.asarray(x) if isinstance(x, CountedArray) else x for x in inputs]
+        if ufunc is np.matmul:
+            (M, K), (_, N) = plain[0].shape, plain[1].shape
+            CountedArray.flops += bench.gemm_flops(M, N, K)
+        out = getattr(ufunc, method)(*plain, **kwargs)
+        return out.view(CountedArray) if isinstance(out, np.ndarray) else out
+
+
+def counted(tree):
+    if isinstance(tree, dict):
+        return {k: counted(v) for k, v in tree.items()}
+    if isinstance(tree, tuple):
+        return tuple(counted(v) for v in tree)
+    return tree.view(CountedArray)
+
+
+@pytest.mark.parametrize("T,B,D,H", [(5, 3, 4, 6), (1, 1, 1, 1), (7, 2, 9, 3)])
+def test_flop_model_counts_every_matrix_product_of_rnnlab_lstm(T, B, D, H):
+    params = counted(lstm.init_params(D, H, seed=0, dtype=np.float64))
+    X = np.random.default_rng(0).standard_normal((T, B, D))
+    CountedArray.flops = 0
+    _, _, cache = lstm.forward(params, counted(X))
+    assert CountedArray.flops == bench.lstm_flops(T, B, D, H, "forward")
+    lstm.backward(np.ones((T, B, H)), counted(cache))
+    assert CountedArray.flops == bench.lstm_flops(T, B, D, H, "train_step")
+
+
+def test_an_epochs_flops_are_those_of_its_minibatches():
+    _, batches = bench.make_inputs(4, 32, 2, 3, np.float32, n_windows=70)  # minibatches of 32, 32 and 6
+    per_batch = sum(bench.lstm_flops(4, X.shape[1], 2, 3, "train_step") for X, _ in batches)
+    assert bench.lstm_flops(4, 70, 2, 3, "epoch") == per_batch == 24 * 4 * 70 * 3 * (2 + 3)
 
 
 def test_flops_model_rejects_bad_input():
@@ -53,44 +91,100 @@ def test_sanitize(name, expected):
     assert bench.sanitize(name) == expected
 
 
-def test_machine_name_is_cpu_model_and_core_count():
-    assert bench.machine_name() == f"cpu-{bench.sanitize(bench.cpu_name())}-{bench.cpu_cores()}c"
+def test_cpu_name_is_cpuinfos_model_name(tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13 64-Core Processor\n")
+    assert bench.cpu_name(cpuinfo) == "AMD EPYC 7B13 64-Core Processor"
+
+
+def test_machine_name_is_cpu_model_and_core_count(monkeypatch):
+    monkeypatch.setattr(machine, "cpu_name", lambda: "AMD EPYC 7B13 64-Core Processor")
+    monkeypatch.setattr(machine, "cpu_cores", lambda: 2)
+    assert bench.machine_name() == "cpu-amd-epyc-7b13-64-core-processor-2c"
     assert bench.machine_name("NVIDIA H200") == "nvidia-h200"
 
 
 def test_blas_threads_can_be_set_and_read_back():
     before = bench.blas_threads()
     if before is None:
-        pytest.skip("NumPy's BLAS has no thread API we know here")
+        pytest.skip("no BLAS library found by threadpoolctl")
+    other = 2 if before == 1 else 1  # a value it does not have yet, so that a setter doing nothing fails
     try:
-        assert bench.set_blas_threads(1)
-        assert bench.blas_threads() == 1
+        assert bench.set_blas_threads(other)
+        assert bench.blas_threads() == other
     finally:
         bench.set_blas_threads(before)
+    with pytest.raises(ValueError, match="n .BLAS threads. must be >= 1; got 0"):
+        bench.set_blas_threads(0)
 
 
-# ---- timing statistics
+def test_blas_library_is_numpys_own():
+    lib = bench.blas_library()
+    if lib is None:
+        pytest.skip("no BLAS library found by threadpoolctl")
+    built_with = np.show_config(mode="dicts")["Build Dependencies"]["blas"]  # what NumPy says it was built with
+    assert lib["internal_api"] in built_with["name"] and lib["version"] == built_with["version"]
 
 
-def test_timing_median_and_iqr():
-    t = bench.Timing([5.0, 1.0, 3.0, 2.0, 4.0], "perf_counter", 1)
-    assert t.median_ms == 3.0
+# ---- timers
+
+
+def test_timing_statistics():
+    t = bench.Timing((5.0, 1.0, 3.0, 2.0, 4.0), "perf_counter", 1)
+    assert (t.median_ms, t.min_ms, t.max_ms) == (3.0, 1.0, 5.0)
     assert t.iqr_ms == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="at least one time"):
+        bench.Timing((), "perf_counter", 1)
 
 
 def test_number_of_repeats_is_at_least_the_minimum():
-    assert bench._n_repeat(10.0, 5, 30, 1.0) == 5
-    assert bench._n_repeat(0.001, 5, 30, 1.0) == 30
-    assert bench._n_repeat(0.1, 5, 30, 1.0) == 10
+    assert n_repeat(10.0, 5, 30, 1.0) == 5
+    assert n_repeat(0.001, 5, 30, 1.0) == 30
+    assert n_repeat(0.1, 5, 30, 1.0) == 10
 
 
-def test_time_cpu_calls_warmup_then_repeats():
-    calls = []
-    t = bench.time_cpu(lambda: calls.append(1), warmup=2, min_repeat=5, max_repeat=5, budget_s=0.0)
-    assert len(calls) == 2 + 5 and len(t.times_ms) == 5 and t.n_warmup == 2
+class FakeClock:
+    """A clock that stands still except when the work it times says how long it took."""
+
+    def __init__(self, durations_s):
+        self.now, self.durations_s = 100.0, list(durations_s)
+
+    def __call__(self):
+        return self.now
+
+    def work(self):
+        self.now += self.durations_s.pop(0)
+
+
+def test_host_timer_times_each_call_after_the_warmup():
+    # Two warm-up calls of 1 s estimate a call at 1 s: a budget of 3.5 s fits 3 timed calls.
+    clock = FakeClock([1.0, 1.0, 0.010, 0.030, 0.020])
+    timing = HostTimer(clock)(clock.work, warmup=2, min_repeat=2, max_repeat=10, budget_s=3.5)
+    assert timing.times_ms == pytest.approx((10.0, 30.0, 20.0))
+    assert (timing.n_warmup, timing.timer, timing.median_ms) == (2, "perf_counter", pytest.approx(20.0))
+    assert clock.durations_s == []
+
+
+def test_timers_reject_a_bad_method():
+    for bad in (dict(warmup=0), dict(min_repeat=0), dict(min_repeat=5, max_repeat=4), dict(budget_s=-1.0)):
+        with pytest.raises(ValueError, match="need warmup >= 1, 1 <= min_repeat <= max_repeat"):
+            bench.time_cpu(lambda: None, **bad)
 
 
 # ---- configs
+
+
+def test_config_needs_a_shape_and_an_implementation_and_checks_them():
+    c = bench.Config("forward", 3, 2, 4, 5, "numpy")
+    assert (c.n_windows, c.sweeps) == (0, ())  # the defaults describe a valid single-minibatch measurement
+    with pytest.raises(TypeError):
+        bench.Config()
+    with pytest.raises(ValueError, match=r"\(T, B, D, H\) = \(3, 0, 4, 5\)"):
+        bench.Config("forward", 3, 0, 4, 5, "numpy")
+    with pytest.raises(ValueError, match="n_windows must be > 0 for work 'epoch'"):
+        bench.Config("epoch", 3, 2, 4, 5, "numpy")
+    with pytest.raises(ValueError, match="work must be one of"):
+        bench.Config("inference", 3, 2, 4, 5, "numpy")
 
 
 def test_build_configs_quick_covers_every_sweep_and_caps_the_sequential_lstm():
@@ -99,14 +193,14 @@ def test_build_configs_quick_covers_every_sweep_and_caps_the_sequential_lstm():
     sweeps = {s for c in cfgs for s in c.sweeps}
     assert {"airline", "batch", "hidden", "seq", "dataset", "overhead"} <= sweeps
     assert "gpu_target" not in sweeps
-    keys = [(c.work, c.T, c.B, c.D, c.H, c.n_windows, c.impls) for c in cfgs]
+    keys = [(c.work, c.T, c.B, c.D, c.H, c.n_windows, c.impl) for c in cfgs]
     assert len(keys) == len(set(keys)), "each measurement once"
     p = bench.PRESET_SIZES["quick"]
     for c in cfgs:
-        if c.impls == ("sequential",) and c.work != "epoch" and c.sweeps != ("airline",):
+        if c.impl == "sequential" and c.work != "epoch" and c.sweeps != ("airline",):
             assert c.T * c.B * (c.D + c.H) <= p.seq_budget
     air = [c for c in cfgs if "airline" in c.sweeps and c.work == "train_step"]
-    assert {c.impls[0] for c in air} == set(impls)
+    assert {c.impl for c in air} == set(impls)
     assert all((c.T, c.B, c.D, c.H) == (12, 132, 1, 32) for c in air)
     scales = sorted({c.n_windows for c in cfgs if c.work == "epoch"})
     assert scales == [132, 264, 528, 1056]
@@ -118,15 +212,15 @@ def test_gpu_small_preset_measures_the_cpu_presets_shapes_and_keeps_the_sequenti
     cpu = bench.build_configs("cpu", impls, 132, gpu_present=True)
 
     def shapes(cfgs, impl):
-        return {(c.work, c.T, c.B, c.D, c.H, c.n_windows) for c in cfgs if c.impls == (impl,)}
+        return {(c.work, c.T, c.B, c.D, c.H, c.n_windows) for c in cfgs if c.impl == impl}
 
     for impl in ("numpy", "cupy_fused", "torch_gpu"):  # the same sweeps: the two CSVs compare shape for shape
         assert shapes(small, impl) == shapes(cpu, impl), impl
     assert not any("gpu_target" in c.sweeps for c in small)
     budget = bench.PRESET_SIZES["gpu_small"].seq_budget
-    seq = [c for c in small if c.impls == ("sequential",) and c.work != "epoch"]
+    seq = [c for c in small if c.impl == "sequential" and c.work != "epoch"]
     assert seq and all(c.T * c.B * (c.D + c.H) <= budget for c in seq)
-    assert len(seq) < len([c for c in cpu if c.impls == ("sequential",) and c.work != "epoch"])
+    assert len(seq) < len([c for c in cpu if c.impl == "sequential" and c.work != "epoch"])
 
 
 def test_build_configs_full_adds_gpu_target_only_with_a_gpu():
@@ -159,7 +253,7 @@ def test_airline_windows_is_the_number_of_12_month_windows():
     assert bench.airline_windows() == 144 - 12 - 1 + 1
 
 
-# ---- availability messages
+# ---- implementations and their availability
 
 
 def test_gpu_implementations_say_why_they_are_unavailable():
@@ -170,21 +264,68 @@ def test_gpu_implementations_say_why_they_are_unavailable():
         assert why is not None and "GPU" in why
 
 
-def test_a_missing_module_is_reported_not_raised(monkeypatch):
-    impl = bench.RnnlabImpl("ghost", "no_such_module", "cpu", "missing")
-    why = impl.unavailable_reason()
-    assert "rnnlab.no_such_module could not be imported" in why
+def test_a_missing_module_is_reported_not_raised():
+    class Ghost(implementations.RnnlabLayer):
+        name, label, device, module = "ghost", "missing", "cpu", "no_such_module"
+
+    assert "rnnlab.no_such_module could not be imported" in Ghost().why_unavailable()
+
+
+@pytest.fixture
+def registered_fake():
+    """A new implementation, registered with one class, whose calls take 10, 40, 20, 30 and 50 ms on its clock."""
+    clock = FakeClock([0.5] + [0.010, 0.040, 0.020, 0.030, 0.050])
+
+    @bench.register
+    class Fake(bench.Implementation):
+        name, label, device = "fake_for_test", "a fake", "cpu"
+        timer = HostTimer(clock)
+
+        def prepare(self, params, batches, forward_only):
+            return batches
+
+        def run(self, prepared):
+            clock.work()
+
+    try:
+        yield clock
+    finally:
+        del bench.IMPLEMENTATIONS["fake_for_test"]
+
+
+def test_one_registered_class_is_measured_into_a_row(registered_fake):
+    assert bench.availability(["fake_for_test"]) == {"fake_for_test": None}
+    assert "fake_for_test" in bench.default_implementations()
+    configs = [bench.Config("train_step", 3, 2, 4, 5, "fake_for_test", sweeps=("a", "b"))]
+    (row,) = bench.run_benchmarks("quick", ["fake_for_test"], configs=configs, progress=False, peak=False,
+                                  log=lambda m: None, **TINY)
+    flops = 24 * 3 * 2 * 5 * (4 + 5)
+    assert (row.implementation, row.sweep, row.n_repeat, row.n_warmup) == ("fake_for_test", "a;b", 5, 1)
+    assert (row.median_ms, row.iqr_ms, row.min_ms, row.max_ms) == pytest.approx((30.0, 20.0, 10.0, 50.0))
+    assert row.flops == flops and row.gflops == pytest.approx(flops / 0.030 / 1e9)
+    assert registered_fake.durations_s == []
+    with pytest.raises(ValueError, match="needs a new name"):
+        bench.register(type(bench.IMPLEMENTATIONS["fake_for_test"]))
 
 
 def test_run_reports_unavailable_implementations_and_skips_them():
     if gpu_available():
         pytest.skip("a GPU is present")
     messages = []
-    configs = [bench.Config("forward", 3, 2, 4, 5, 0, (n,), ("test",)) for n in ("numpy", "cupy_fused")]
+    configs = [bench.Config("forward", 3, 2, 4, 5, n) for n in ("numpy", "cupy_fused")]
     rows = bench.run_benchmarks("quick", ["numpy", "cupy_fused"], configs=configs, progress=False, peak=False,
                                 log=messages.append, **TINY)
-    assert [r["implementation"] for r in rows] == ["numpy"]
+    assert [r.implementation for r in rows] == ["numpy"]
     assert any("cupy_fused: unavailable" in m and "GPU" in m for m in messages)
+
+
+def test_run_rejects_bad_options():
+    with pytest.raises(ValueError, match="threads must be >= 1 .* got threads=0"):
+        bench.run_benchmarks("quick", ["numpy"], configs=[], threads=0, progress=False, log=lambda m: None)
+    with pytest.raises(ValueError, match=r"unknown option\(s\) \['repeats'\]"):
+        bench.run_benchmarks("quick", ["numpy"], configs=[], repeats=3, progress=False, log=lambda m: None)
+    with pytest.raises(ValueError, match="dtype must be one of"):
+        bench.run_benchmarks("quick", ["numpy"], configs=[], dtype="float16", progress=False, log=lambda m: None)
 
 
 def test_run_with_nothing_available_raises():
@@ -194,26 +335,26 @@ def test_run_with_nothing_available_raises():
         bench.run_benchmarks("quick", ["cupy_fused"], progress=False, log=lambda m: None)
 
 
-# ---- a tiny run and its CSV
+# ---- a tiny run, its rows and its CSV
 
 
-def test_tiny_run_rows_have_the_schema_and_positive_medians(tmp_path):
+def test_tiny_run_rows_record_the_run_and_round_trip_through_the_csv(tmp_path):
     rows = tiny_run(["numpy", "sequential", "numpy_gemms"])
-    assert len(rows) == 3
+    assert [r.implementation for r in rows] == ["numpy", "sequential", "numpy_gemms"]
     for r in rows:
-        assert set(r) == set(bench.CSV_FIELDS)
-        assert r["median_ms"] > 0 and r["min_ms"] <= r["median_ms"] <= r["max_ms"]
-        assert r["n_repeat"] >= 5 and r["iqr_ms"] >= 0
-        assert r["flops"] == bench.lstm_flops(3, 2, 4, 5, "train_step")
-        assert r["gflops"] == pytest.approx(r["flops"] / (r["median_ms"] * 1e-3) / 1e9, rel=1e-3)
-        assert r["device"] == "cpu" and r["device_name"] == bench.cpu_name()
-        assert r["numpy_version"] == np.__version__ and r["date"] and r["threads"] == 1
+        assert (r.n_repeat, r.n_warmup, r.threads, r.blas_threads) == (5, 1, 1, 1)
+        assert r.flops == bench.lstm_flops(3, 2, 4, 5, "train_step")
+        assert r.gflops == pytest.approx(r.flops / (r.median_ms * 1e-3) / 1e9, rel=1e-5)
+        assert (r.device, r.device_name, r.numpy_version, r.n_windows) == ("cpu", bench.cpu_name(), np.__version__,
+                                                                           None)
     path = bench.write_csv(rows, tmp_path / "sub" / "m.csv")
     with path.open() as f:
         reader = csv.DictReader(f)
         assert reader.fieldnames == bench.CSV_FIELDS
         back = list(reader)
     assert [b["implementation"] for b in back] == ["numpy", "sequential", "numpy_gemms"]
+    assert [float(b["median_ms"]) for b in back] == [r.median_ms for r in rows]
+    assert back[0]["n_windows"] == "" and back[0]["cuda_runtime"] == ""
     bench.write_csv(rows[:1], path, append=True)
     with path.open() as f:
         assert len(list(csv.DictReader(f))) == 4
@@ -226,30 +367,50 @@ def test_append_refuses_a_file_with_other_columns(tmp_path):
         bench.write_csv([], path, append=True)
 
 
-def test_torch_cpu_row_records_torch_threads():
-    pytest.importorskip("torch")
-    rows = tiny_run(["torch_cpu"], work="forward", threads=1)
-    assert rows[0]["torch_threads"] == 1 and rows[0]["torch_version"]
-    assert rows[0]["flops"] == bench.lstm_flops(3, 2, 4, 5, "forward")
+def test_torch_cpu_row_records_the_threads_the_run_set():
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    try:
+        want = 2 if before == 1 else 1  # not what torch has now: the run must set it
+        rows = tiny_run(["torch_cpu"], work="forward", threads=want)
+        assert rows[0].torch_threads == want and rows[0].torch_version == torch.__version__.split("+")[0]
+        assert rows[0].flops == bench.lstm_flops(3, 2, 4, 5, "forward")
+    finally:
+        torch.set_num_threads(before)
 
 
 def test_peak_gemm_row():
     rows = bench.run_benchmarks("quick", ["numpy"], configs=[], progress=False, log=lambda m: None, **TINY)
-    assert [r["sweep"] for r in rows] == ["peak_start", "peak_end"]
+    assert [r.sweep for r in rows] == ["peak_start", "peak_end"]
     n = bench.PRESET_SIZES["quick"].peak_n[0]
     for peak in rows:
-        assert peak["implementation"] == "peak_gemm" and peak["flops"] == 2 * n**3
-        assert peak["gflops"] == pytest.approx(2 * n**3 / (peak["min_ms"] * 1e-3) / 1e9, rel=1e-4)
+        assert (peak.implementation, peak.flops, peak.timer) == ("peak_gemm", 2 * n**3,
+                                                                 "perf_counter; numpy matmul (BLAS)")
+        # A peak is the fastest call's rate, not the median's.
+        assert peak.gflops == pytest.approx(2 * n**3 / (peak.min_ms * 1e-3) / 1e9, rel=1e-4)
 
 
-def test_cli_list_and_tiny_run(tmp_path, capsys, monkeypatch):
+def test_cli_help_list_and_nothing_to_run(tmp_path, capsys):
+    with pytest.raises(SystemExit) as done:
+        bench.main(["--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in [*bench.PRESETS, *bench.IMPLEMENTATIONS, "--quick", "--no-progress"])
     assert bench.main(["--list"]) == 0
     out = capsys.readouterr().out
-    assert "numpy" in out and "available" in out
+    assert [line.split()[0] for line in out.splitlines()] == list(bench.IMPLEMENTATIONS)
     if not gpu_available():
         assert "cupy_fused   unavailable" in out
         assert bench.main(["--impl", "cupy_fused", "--out", str(tmp_path / "x.csv"), "--no-progress"]) == 2
         assert "none of the implementations" in capsys.readouterr().err
+        assert not (tmp_path / "x.csv").exists()
+
+
+def test_python_m_rnnlab_bench_runs_the_cli():
+    # `make bench` and `make gpu-check` call the harness this way.
+    done = subprocess.run([sys.executable, "-m", "rnnlab.bench", "--list"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert [line.split()[0] for line in done.stdout.splitlines()] == list(bench.IMPLEMENTATIONS)
 
 
 def test_cuda_version_numbers_read_as_people_write_them():
@@ -260,25 +421,35 @@ def test_cuda_version_numbers_read_as_people_write_them():
 
 def test_tf32_state_is_empty_on_the_cpu_and_na_for_float64():
     # Neither needs a GPU: the answer is known before any library is asked.
-    assert bench.tf32_state("numpy", "float32") == "" and bench.tf32_state("torch_cpu", "float32") == ""
-    for impl in ("cupy_fused", "cupy_port", "torch_gpu", "peak_gemm"):
-        assert bench.tf32_state(impl, "float64") == "n/a (float64)"
+    assert bench.tf32_state("numpy", "cpu", "float32") == "" and bench.tf32_state("torch", "cpu", "float32") == ""
+    for library in ("cupy", "torch"):
+        assert bench.tf32_state(library, "gpu", "float64") == "n/a (float64)"
+
+
+def _machine(**kw):
+    facts = dict(cpu_name="AMD EPYC", cpu_cores=2, threads=1, blas_threads=1, torch_threads=1, omp_num_threads="",
+                 openblas_num_threads="", mkl_num_threads="", numpy_version="2.3.5", cupy_version="14.0.0",
+                 torch_version="2.11.0", cuda_driver="580.82.07 (supports CUDA 13.0)",
+                 cuda_runtime_cupy="13.2 (CuPy)", cuda_runtime_torch="13.0 (torch)", cudnn_version="91000",
+                 python_version="3.11.7", load_avg_1min=0.5, date="2026-01-01T00:00:00+00:00", gpu_name="NVIDIA T4")
+    return bench.MachineInfo(**{**facts, **kw})
 
 
 def test_each_gpu_row_names_its_own_libraries_cuda_and_cpu_rows_none():
-    info = {k: "x" for k in bench.CSV_FIELDS} | {"gpu_name": "NVIDIA T4", "cpu_name": "AMD EPYC",
-                                                 "cuda_runtime_cupy": "13.2 (CuPy)", "cuda_runtime_torch": "13.0 (torch)",
-                                                 "cuda_driver": "580.82.07 (supports CUDA 13.0)"}
-    timing = bench.Timing([1.0, 2.0, 3.0, 4.0, 5.0], "t", 1)
+    timing = bench.Timing((1.0, 2.0, 3.0, 4.0, 5.0), "t", 1)
 
-    def row(impl, device):
-        return bench._row(impl, "forward", ("s",), 2, 3, 4, 5, 0, np.float32, timing, 100, device, info, "t", "", "quick")
+    def row(device, library):
+        return bench.ResultRow.measured(implementation="x", work="forward", sweeps=("s",), shape=(2, 3, 4, 5),
+                                        n_windows=0, dtype=np.float32, timing=timing, flops=100, device=device,
+                                        machine=_machine(), tf32="", preset="quick", cuda_library=library)
 
-    assert row("cupy_fused", "gpu")["cuda_runtime"] == "13.2 (CuPy)"
-    assert row("torch_gpu", "gpu")["cuda_runtime"] == "13.0 (torch)"
-    assert row("torch_gpu", "gpu")["cuda_driver"] == "580.82.07 (supports CUDA 13.0)"
-    assert row("torch_gpu", "gpu")["device_name"] == "NVIDIA T4"
-    assert row("numpy", "cpu")["cuda_runtime"] == "" and row("numpy", "cpu")["cuda_driver"] == ""
+    assert row("gpu", "cupy").cuda_runtime == "13.2 (CuPy)"
+    assert row("gpu", "torch").cuda_runtime == "13.0 (torch)"
+    assert row("gpu", "torch").cuda_driver == "580.82.07 (supports CUDA 13.0)"
+    assert (row("gpu", "torch").device_name, row("cpu", "").device_name) == ("NVIDIA T4", "AMD EPYC")
+    assert row("cpu", "").cuda_runtime == "" and row("cpu", "").cuda_driver == ""
+    with pytest.raises(ValueError, match="cuda_library 'cupy' or 'torch'; got ''"):
+        row("gpu", "")
 
 
 @pytest.mark.gpu
@@ -286,30 +457,38 @@ def test_gpu_implementations_produce_rows():
     import cupy
 
     rows = tiny_run(["cupy_port", "cupy_fused", "torch_gpu"])
-    assert all(r["device"] == "gpu" and r["median_ms"] > 0 and r["device_name"] for r in rows)
+    assert all(r.device == "gpu" and r.median_ms > 0 and r.device_name for r in rows)
     cc = int(cupy.cuda.Device().compute_capability)
     cupy_tf32 = os.environ.get("CUPY_TF32", "0") == "1" and cc >= 80
     for r in rows:
-        expected = "on" if r["implementation"].startswith("cupy") and cupy_tf32 else "off"
-        assert r["tf32"].startswith(expected), r
-        assert r["cuda_runtime"].endswith("(torch)" if r["implementation"] == "torch_gpu" else "(CuPy)"), r
-        assert "supports CUDA" in r["cuda_driver"], r
+        expected = "on" if r.implementation.startswith("cupy") and cupy_tf32 else "off"
+        assert r.tf32.startswith(expected), r
+        assert r.cuda_runtime.endswith("(torch)" if r.implementation == "torch_gpu" else "(CuPy)"), r
+        assert "supports CUDA" in r.cuda_driver, r
 
 
-# ---- reading results (rnnlab.bench_results), on synthetic rows: no timing involved
+# ---- reading results (rnnlab.bench.results), on synthetic rows: no timing involved
 
 
 def _frame(rows):
-    import pandas as pd
-
     base = {k: "" for k in bench.CSV_FIELDS}
     base.update(dtype="float32", device="cpu", threads=1, n_windows=float("nan"))
     return pd.DataFrame([{**base, **r} for r in rows])
 
 
-def test_speedup_crossover_and_targets_from_synthetic_rows():
-    from rnnlab import bench_results as br
+def test_the_old_import_path_is_the_results_module():
+    from rnnlab import bench_results
 
+    assert bench_results is sys.modules["rnnlab.bench.results"] is results
+
+
+def test_labels_and_order_come_from_the_implementations():
+    assert results.ORDER == ["sequential", "numpy", "torch_cpu", "cupy_port", "cupy_fused", "torch_gpu"]
+    assert results.LABELS["torch_gpu"] == "torch.nn.LSTM GPU (cuDNN)" and set(results.LABELS) == set(
+        bench.IMPLEMENTATIONS)
+
+
+def test_speedup_crossover_and_targets_from_synthetic_rows():
     s = bench.CPU_TARGET
     flops = bench.lstm_flops(s["T"], s["B"], s["D"], s["H"], "train_step")
     rows = [
@@ -325,37 +504,44 @@ def test_speedup_crossover_and_targets_from_synthetic_rows():
         rows.append(dict(implementation="cupy_fused", work="train_step", sweep="batch", T=10, B=B, D=4, H=4,
                          median_ms=gpu_ms, device="gpu"))
     df = _frame(rows)
-    sp = br.speedup_over_sequential(df, T=12, B=132, D=1, H=32)
+    sp = results.speedup_over_sequential(df, T=12, B=132, D=1, H=32)
     assert dict(zip(sp["implementation"], sp["speedup"])) == {"sequential": 1.0, "numpy": 20.0}
-    assert br.crossover_batch(df, "cupy_fused", "numpy") == 8
-    assert br.peak_gflops(df) == 100.0
+    assert results.crossover_batch(df, "cupy_fused", "numpy") == 8
+    assert results.peak_gflops(df) == 100.0
     cpu_only = df[df["device"] == "cpu"]
-    table = br.targets_table({"m": cpu_only})
-    assert list(table["result"]) == ["met", "missed", "missed", br.NOT_MEASURED_GPU, br.NOT_MEASURED_GPU]
+    table = results.targets_table({"m": cpu_only})
+    assert list(table["result"]) == ["met", "missed", "missed", results.NOT_MEASURED_GPU, results.NOT_MEASURED_GPU]
     assert table["measured"].iloc[1].startswith("40% of 100")
-    gpu_table = br.targets_table({"m": df})
-    assert br.NOT_MEASURED_GPU not in set(gpu_table["result"])
+    gpu_table = results.targets_table({"m": df})
+    assert results.NOT_MEASURED_GPU not in set(gpu_table["result"])
 
 
 def test_loglog_slope_and_epoch_scaling():
-    from rnnlab import bench_results as br
-
-    assert br.loglog_slope([1, 2, 4, 8], [3, 6, 12, 24]) == pytest.approx(1.0)
-    assert br.loglog_slope([1, 4], [2, 4]) == pytest.approx(0.5)
+    assert results.loglog_slope([1, 2, 4, 8], [3, 6, 12, 24]) == pytest.approx(1.0)
+    assert results.loglog_slope([1, 4], [2, 4]) == pytest.approx(0.5)
     with pytest.raises(ValueError, match="loglog_slope"):
-        br.loglog_slope([1], [1])
+        results.loglog_slope([1], [1])
     rows = [dict(implementation="numpy", work="epoch", sweep="dataset", T=12, B=n, D=1, H=32, n_windows=n,
                  median_ms=float(n) ** 0.5) for n in (100, 400)]
-    table = br.epoch_scaling(_frame(rows))
+    table = results.epoch_scaling(_frame(rows))
     assert table["batching"].iloc[0] == "full batch" and table["slope"].iloc[0] == pytest.approx(0.5)
 
 
-def test_load_results_rejects_a_foreign_csv(tmp_path):
-    from rnnlab import bench_results as br
-
+def test_load_results_reads_what_the_harness_writes_and_rejects_a_foreign_csv(tmp_path):
     (tmp_path / "x.csv").write_text("a,b\n1,2\n")
     with pytest.raises(ValueError, match="not a benchmark CSV"):
-        br.load_results(tmp_path)
+        results.load_results(tmp_path)
     (tmp_path / "x.csv").unlink()
-    bench.write_csv(tiny_run(["numpy"]), tmp_path / "m.csv")
-    assert list(br.load_results(tmp_path)) == ["m"]
+    rows = tiny_run(["numpy"])
+    bench.write_csv(rows, tmp_path / "m.csv")
+    loaded = results.load_results(tmp_path)
+    assert list(loaded) == ["m"]
+    assert results.median_of(loaded["m"], "numpy", T=3, B=2, D=4, H=5) == rows[0].median_ms
+
+
+def test_the_recorded_csvs_are_read_by_the_reader():
+    recorded = results.load_results()  # data/benchmarks: the recorded runs notebook 11 plots
+    assert recorded, "no recorded benchmark CSV in data/benchmarks"
+    for name, df in recorded.items():
+        assert list(df.columns) == bench.CSV_FIELDS, name
+        assert results.peak_gflops(df, "cpu") > 0 and results.airline_shape(df)["B"] == bench.airline_windows()

@@ -37,9 +37,11 @@ def test_sigmoid_matches_the_formula_where_it_is_safe():
 
 
 def test_tanh_and_relu():
-    x = np.array([-2.0, 0.0, 3.0])
-    np.testing.assert_array_equal(tanh(x), np.tanh(x))
-    np.testing.assert_array_equal(relu(x), [0.0, 0.0, 3.0])
+    x = np.array([-2.0, -0.5, 0.0, 1.0, 3.0])
+    # tanh x = (e^2x - 1) / (e^2x + 1), written out here rather than through the library call tanh wraps.
+    np.testing.assert_allclose(tanh(x), (np.exp(2 * x) - 1) / (np.exp(2 * x) + 1), rtol=1e-14, atol=1e-16)
+    assert tanh(np.array([1.0]))[0] == pytest.approx(0.7615941559557649, rel=1e-15)
+    np.testing.assert_array_equal(relu(x), [0.0, 0.0, 0.0, 1.0, 3.0])
 
 
 def test_softmax_and_log_softmax_with_huge_logits():

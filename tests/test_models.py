@@ -89,15 +89,21 @@ def test_tokenizer_bins_centroids_and_round_trip():
     changes = rng.standard_normal(400)
     tok = ChangeTokenizer(4).fit(changes)
     assert tok.edges.shape == (3,) and np.all(np.diff(tok.edges) > 0)
-    assert tok.devide_lines is tok.edges
     classes = tok.encode(changes)
     np.testing.assert_array_equal(np.bincount(classes), [100, 100, 100, 100])  # quantile bins
     for k in range(4):
         assert tok.centroids[k] == pytest.approx(changes[classes == k].mean())
         assert np.all(tok.encode(tok.centroids[k]) == k)  # a centroid lies in its own bin
-    np.testing.assert_array_equal(tok.decode(classes), tok.centroids[classes])
     assert tok.encode([-100.0, 100.0]).tolist() == [0, 3]
     np.testing.assert_array_equal(one_hot(np.array([2, 0]), 3), [[0, 0, 1], [1, 0, 0]])
+
+
+def test_tokenizer_on_a_hand_worked_example():
+    changes = np.arange(8.0)  # quartiles 1.75, 3.5, 5.25: two changes per class, class means 0.5, 2.5, 4.5, 6.5
+    tok = ChangeTokenizer(4).fit(changes)
+    np.testing.assert_allclose(tok.devide_lines, [1.75, 3.5, 5.25])  # the seed's name reads the bin edges
+    np.testing.assert_array_equal(tok.encode(changes), [0, 0, 1, 1, 2, 2, 3, 3])
+    np.testing.assert_allclose(tok.decode(np.array([3, 0, 2, 1])), [6.5, 0.5, 4.5, 2.5])
 
 
 def test_tokenizer_errors():

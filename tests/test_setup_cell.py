@@ -48,7 +48,7 @@ def hook(event, args):
 sys.addaudithook(hook)
 namespace = {}
 exec(compile(open(sys.argv[1], encoding="utf-8").read(), "setup_cell", "exec"), namespace)
-during = [e for e in events if not e.startswith("open for writing: " + sys.argv[1])]
+during = list(events)
 os.chdir(os.getcwd())  # the control: must be recorded
 print(json.dumps({"events": during, "control": events[len(during):], "ROOT": str(namespace["ROOT"]),
                   "FIGURES": str(namespace["FIGURES"]), "path0": sys.path[0], "cwd": os.getcwd()}))

@@ -139,11 +139,13 @@ def test_gru_matches_the_d2l_formula_under_torch_autograd(T, B, D, H):
     assert_close("dh0", dh0, h0t.grad.numpy())
 
 
-def test_torch_nn_gru_is_a_different_convention():
+def test_torch_nn_gru_differs_only_where_r_is_applied():
     """The reason for the hand-written reference: torch.nn.GRU's weights do not convert to ours.
 
-    torch applies r after the recurrent product, r * (h W_hn + b_hn), and its z keeps the old
-    state like d2l's; with the same numbers the two candidates differ, so the outputs do too.
+    torch applies r after the recurrent product, r * (h W_hn + b_hn); rnnlab (like d2l) before it,
+    (r * h) W_hn. Gate order (r, z, n) and z, which keeps the old state, are the same. So with r
+    forced to 1 (a large r bias: sigmoid rounds to 1 in float64) the converted weights give torch's
+    outputs, and with r free they do not.
     """
     torch.manual_seed(2)
     T, B, D, H = 4, 2, 3, 5
@@ -151,6 +153,11 @@ def test_torch_nn_gru_is_a_different_convention():
     X = np.random.default_rng(0).normal(size=(T, B, D))
     with torch.no_grad():
         Yt, _ = ref(t(X, False))
-    params = from_torch(ref)
-    Y, _, _ = gru.forward(params, X)
+    Y, _, _ = gru.forward(from_torch(ref), X)
     assert rel(Y, Yt.numpy()) > 1e-3
+    with torch.no_grad():
+        ref.bias_ih_l0[:H] = 40.0
+        Yt, hTt = ref(t(X, False))
+    Y, hT, _ = gru.forward(from_torch(ref), X)
+    assert_close("Y with r = 1", Y, Yt.numpy())
+    assert_close("h_T with r = 1", hT, hTt[0].numpy())

@@ -74,11 +74,16 @@ def test_classifier_trains():
     assert (model.predict(params, X) == y).mean() > 0.9
 
 
-def test_progress_bar_runs():
+def test_progress_bar_counts_the_epochs_and_shows_the_last_losses(capsys):
     X, Y = _sine_problem(n=8)
     model = SequenceRegressor(1, 2, 1)
     _, hist = fit(model, model.init_params(), X, Y, X, Y, epochs=2, progress=True)
-    assert hist["val_loss"].notna().all()
+    bar = capsys.readouterr().err  # tqdm writes to stderr
+    last = hist.iloc[-1]
+    assert "fit (batch)" in bar and "2/2" in bar
+    assert f"loss={last['loss']:.4g}" in bar and f"val_loss={last['val_loss']:.4g}" in bar
+    fit(model, model.init_params(), X, Y, X, Y, epochs=2, progress=False)
+    assert capsys.readouterr().err == ""
 
 
 @pytest.mark.skipif(gpu_available(), reason="checks the error raised without a GPU")

@@ -1,0 +1,137 @@
+"""One measurement as a typed record (:class:`ResultRow`), the CSV it is written to, and a text summary.
+
+The CSV's columns are the record's fields in order (``CSV_FIELDS``); a missing value (None) is written
+as an empty cell, which pandas reads back as NaN.
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+
+from .machine import MachineInfo, machine_name
+from .timers import Timing
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One measurement: what was timed, its statistics (ms), and the machine and software it ran on."""
+
+    implementation: str
+    work: str
+    sweep: str  # the sweeps it belongs to, ";"-separated
+    T: int
+    B: int
+    D: int
+    H: int
+    n_windows: int | None  # windows of an epoch; None for other work
+    dtype: str
+    n_repeat: int
+    n_warmup: int
+    median_ms: float
+    iqr_ms: float
+    min_ms: float
+    max_ms: float
+    flops: int
+    gflops: float | None
+    device: str
+    device_name: str
+    cpu_name: str
+    cpu_cores: int
+    threads: int
+    blas_threads: int | None
+    torch_threads: int | None
+    omp_num_threads: str
+    openblas_num_threads: str
+    mkl_num_threads: str
+    timer: str
+    tf32: str
+    numpy_version: str
+    cupy_version: str
+    torch_version: str
+    cuda_runtime: str
+    cuda_driver: str
+    cudnn_version: str
+    python_version: str
+    preset: str
+    load_avg_1min: float | None
+    date: str
+
+    @classmethod
+    def measured(cls, *, implementation: str, work: str, sweeps, shape: tuple, n_windows: int, dtype,
+                 timing: Timing, flops: int, device: str, machine: MachineInfo, tf32: str, preset: str,
+                 cuda_library: str = "", timer: str | None = None, gflops_from_best: bool = False) -> ResultRow:
+        """A row from a timing. shape: (T, B, D, H). cuda_library: "cupy" or "torch", whose CUDA runtime ran
+        a GPU row. GFLOP/s come from the median unless ``gflops_from_best`` (a peak: the fastest call)."""
+        T, B, D, H = (int(v) for v in shape)
+        seconds = (timing.min_ms if gflops_from_best else timing.median_ms) * 1e-3
+        on_gpu = device == "gpu"
+        if on_gpu and cuda_library not in ("cupy", "torch"):
+            raise ValueError(f"a GPU row needs cuda_library 'cupy' or 'torch'; got {cuda_library!r}")
+        return cls(
+            implementation=implementation, work=work, sweep=";".join(sweeps), T=T, B=B, D=D, H=H,
+            n_windows=int(n_windows) or None, dtype=np.dtype(dtype).name, n_repeat=len(timing.times_ms),
+            n_warmup=timing.n_warmup, median_ms=round(timing.median_ms, 6), iqr_ms=round(timing.iqr_ms, 6),
+            min_ms=round(timing.min_ms, 6), max_ms=round(timing.max_ms, 6), flops=int(flops),
+            gflops=float(f"{flops / seconds / 1e9:.6g}") if seconds > 0 else None, device=device,
+            device_name=machine.gpu_name if on_gpu else machine.cpu_name, cpu_name=machine.cpu_name,
+            cpu_cores=machine.cpu_cores, threads=machine.threads, blas_threads=machine.blas_threads,
+            torch_threads=machine.torch_threads, omp_num_threads=machine.omp_num_threads,
+            openblas_num_threads=machine.openblas_num_threads, mkl_num_threads=machine.mkl_num_threads,
+            timer=timer or timing.timer, tf32=tf32, numpy_version=machine.numpy_version,
+            cupy_version=machine.cupy_version, torch_version=machine.torch_version,
+            # The CUDA runtime this row's library ran on (CuPy's or torch's); none for CPU work.
+            cuda_runtime=(machine.cuda_runtime_torch if cuda_library == "torch" else machine.cuda_runtime_cupy)
+            if on_gpu else "",
+            cuda_driver=machine.cuda_driver if on_gpu else "", cudnn_version=machine.cudnn_version,
+            python_version=machine.python_version, preset=preset, load_avg_1min=machine.load_avg_1min,
+            date=machine.date,
+        )
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+CSV_FIELDS = [f.name for f in fields(ResultRow)]
+
+
+def write_csv(rows: list[ResultRow], path, append: bool = False) -> Path:
+    """Write the rows with the columns of ``CSV_FIELDS``; the file is replaced unless ``append``.
+
+    Appending needs the existing file to have the same header (a run split in two calls, one file).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    exists = append and path.exists() and path.stat().st_size > 0
+    if exists:
+        with path.open(newline="") as f:
+            header = next(csv.reader(f), [])
+        if header != CSV_FIELDS:
+            raise ValueError(f"cannot append to {path}: its columns {header} differ from CSV_FIELDS")
+    with path.open("a" if exists else "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=CSV_FIELDS)
+        if not exists:
+            w.writeheader()
+        for r in rows:
+            w.writerow({k: "" if v is None else v for k, v in r.as_dict().items()})
+    return path
+
+
+def default_out(gpu: str | None = None) -> Path:
+    """data/benchmarks/<machine>.csv in the repository (or $RNNLAB_DATA_DIR/benchmarks); ``gpu``: its name."""
+    from ..data import data_dir
+
+    return data_dir() / "benchmarks" / f"{machine_name(gpu)}.csv"
+
+
+def summary(rows: list[ResultRow]) -> str:
+    """A short text table of the rows: implementation, work, shape, median and GFLOP/s."""
+    lines = [f"{'implementation':<12} {'work':<10} {'T':>4} {'B':>5} {'D':>5} {'H':>5} {'N':>5} "
+             f"{'median ms':>11} {'IQR ms':>9} {'GFLOP/s':>9}"]
+    for r in rows:
+        gflops = "" if r.gflops is None else f"{r.gflops:.2f}"
+        lines.append(f"{r.implementation:<12} {r.work:<10} {r.T:>4} {r.B:>5} {r.D:>5} {r.H:>5} "
+                     f"{r.n_windows or '':>5} {r.median_ms:>11.3f} {r.iqr_ms:>9.3f} {gflops:>9}")
+    return "\n".join(lines)

@@ -29,17 +29,29 @@ def tiny_run(impls, work="train_step", **kw):
 
 
 class CountedArray(np.ndarray):
-    """A NumPy array that adds the FLOPs of every matrix product it takes part in to ``CountedArray.flops``."""
+    """A NumPy array that adds the FLOPs of every matrix product it takes part in to ``CountedArray.flops``.
+
+    Products through ``@``/``np.matmul`` (a ufunc) and through ``np.dot`` (an array function) both count;
+    ``out=`` arrays are unwrapped too, so that in-place updates do not call back into this class.
+    """
 
     flops = 0
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         plain = [np.asarray(x) if isinstance(x, CountedArray) else x for x in inputs]
+        if "out" in kwargs:
+            kwargs["out"] = tuple(np.asarray(o) if isinstance(o, CountedArray) else o for o in kwargs["out"])
         if ufunc is np.matmul:
             (M, K), (_, N) = plain[0].shape, plain[1].shape
             CountedArray.flops += bench.gemm_flops(M, N, K)
         out = getattr(ufunc, method)(*plain, **kwargs)
         return out.view(CountedArray) if isinstance(out, np.ndarray) else out
+
+    def __array_function__(self, func, types, args, kwargs):
+        if func is np.dot:
+            (M, K), (_, N) = args[0].shape, args[1].shape
+            CountedArray.flops += bench.gemm_flops(M, N, K)
+        return super().__array_function__(func, (np.ndarray,) * len(types), args, kwargs)
 
 
 def counted(tree):

@@ -1,28 +1,20 @@
-"""rnnlab: the code the "Parallel LSTM" course teaches.
+"""rnnlab: the code the "Parallel LSTM" course teaches, grouped as the course tells it.
 
-Recurrent layers (``rnn``, ``lstm``, ``gru``) are written once against the array
-module of their inputs, so the same functions run on NumPy and on CuPy arrays.
+- ``rnnlab.layers``: the recurrent layers and their maths (RNN, the LSTM cell and layer, GRU, stacked and
+  bidirectional layers, activations, initialisation, gradient checks), written once against the array module
+  of their inputs, so the same functions run on NumPy and on CuPy arrays;
+- ``rnnlab.parallel``: the sequential LSTM that the speed-ups are measured against, and the ways to make the
+  LSTM fast (the CuPy LSTM with fused kernels; batching is ``rnnlab.layers.lstm`` itself);
+- ``rnnlab.training``: models, optimisers, ``fit``, metrics, saving;
+- ``rnnlab.data``: the shipped data sets, sliding windows, scalers, the weather features;
+- ``rnnlab.bench``: the benchmark harness behind notebook 11; ``rnnlab.backend``: NumPy or CuPy, and the GPU probe.
+
+The modules the notebooks use most are importable from here too: ``from rnnlab import lstm, train``.
 """
-from . import (  # noqa: F401
-    backend,
-    bidirectional,
-    data,
-    functional,
-    gradcheck,
-    gru,
-    init,
-    io,
-    lstm,
-    lstm_cell,
-    lstm_cupy,
-    lstm_sequential,
-    metrics,
-    models,
-    optim,
-    rnn,
-    stacked,
-    train,
-    weather,
-)
+from . import backend, data  # noqa: F401
+from .data import weather  # noqa: F401
+from .layers import bidirectional, functional, gradcheck, gru, init, lstm, lstm_cell, rnn, stacked  # noqa: F401
+from .parallel import lstm_fused, lstm_sequential  # noqa: F401
+from .training import io, metrics, models, optim, train  # noqa: F401
 
 __version__ = "0.1.0"

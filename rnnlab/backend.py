@@ -48,9 +48,9 @@ def _probe_matmul(cupy) -> None:
 
 def _probe_kernel(cupy) -> None:
     """One launch of the course's own fused forward kernel (compiled by NVRTC), checked on the host."""
-    from . import lstm_cupy
+    from .parallel import lstm_fused
 
-    kernel = lstm_cupy._cuda_kernels()["lstm_forward_step"]
+    kernel = lstm_fused._cuda_kernels()["lstm_forward_step"]
     ins = [cupy.full((2, 3), 0.5 * (k - 4), dtype=cupy.float32) for k in range(9)]
     outs = [cupy.empty((2, 3), dtype=cupy.float32) for _ in range(7)]
     kernel(*ins, *outs)

@@ -5,7 +5,7 @@ driver, and the probe of :func:`rnnlab.backend.probe_gpu`; exits with status 1 a
 when the GPU is not usable, so that ``make gpu-check`` stops at once on a machine without one.
 
 ``python -m rnnlab.gpu_check sanitize``: runs ``compute-sanitizer`` (memcheck, then initcheck) on a small
-forward and backward of ``rnnlab.lstm_cupy`` in both dtypes, when compute-sanitizer is installed (it comes
+forward and backward of ``rnnlab.parallel.lstm_fused`` in both dtypes, when compute-sanitizer is installed (it comes
 with the CUDA toolkit, not with the pip wheels); says so and does nothing when it is not.
 """
 from __future__ import annotations
@@ -21,15 +21,15 @@ from .bench.machine import cuda_version, driver_version
 
 SANITIZER_TOOLS = ("memcheck", "initcheck")
 
-#: The small problem the sanitizer watches: every kernel of lstm_cupy and the direct port runs once at least.
+#: The small problem the sanitizer watches: every kernel of lstm_fused and the direct port runs once at least.
 SANITIZED_RUN = """
 import numpy as np
-from rnnlab import backend, lstm, lstm_cupy
+from rnnlab import backend, lstm, lstm_fused
 for dtype in (np.float32, np.float64):
     rng = np.random.default_rng(0)
     params = backend.tree_to_gpu(lstm.init_params(3, 33, seed=0, dtype=dtype))
     X = backend.to_gpu(rng.standard_normal((5, 4, 3)).astype(dtype))
-    for layer in (lstm_cupy, lstm):
+    for layer in (lstm_fused, lstm):
         Y, state, cache = layer.forward(params, X)
         layer.backward(Y, cache, state)
 import cupy
@@ -92,7 +92,7 @@ def sanitize() -> int:
         return 0
     for tool in SANITIZER_TOOLS:
         cmd = [sanitizer, "--tool", tool, "--error-exitcode", "1", sys.executable, "-c", SANITIZED_RUN]
-        print(f"$ compute-sanitizer --tool {tool} ... (lstm_cupy and the direct port, float32 and float64)", flush=True)
+        print(f"$ compute-sanitizer --tool {tool} ... (lstm_fused and the direct port, float32 and float64)", flush=True)
         done = subprocess.run(cmd)
         if done.returncode != 0:
             print(f"compute-sanitizer {tool} failed with exit status {done.returncode}", file=sys.stderr)

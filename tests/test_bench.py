@@ -488,12 +488,6 @@ def _frame(rows):
     return pd.DataFrame([{**base, **r} for r in rows])
 
 
-def test_the_old_import_path_is_the_results_module():
-    from rnnlab import bench_results
-
-    assert bench_results is sys.modules["rnnlab.bench.results"] is results
-
-
 def test_labels_and_order_come_from_the_implementations():
     assert results.ORDER == ["sequential", "numpy", "torch_cpu", "cupy_port", "cupy_fused", "torch_gpu"]
     assert results.LABELS["torch_gpu"] == "torch.nn.LSTM GPU (cuDNN)" and set(results.LABELS) == set(

@@ -179,8 +179,8 @@ def test_the_debug_flag_comes_from_the_environment():
 
 @pytest.mark.parametrize("arg", ["X_train", "Y_train", "X_val", "Y_val"])
 def test_fit_checks_its_data_once_at_the_boundary(arg):
-    from rnnlab.models import SequenceRegressor
-    from rnnlab.train import fit
+    from rnnlab.training.models import SequenceRegressor
+    from rnnlab.training.train import fit
 
     rng = np.random.default_rng(0)
     data = {"X_train": rng.standard_normal((4, 6, 1)), "Y_train": rng.standard_normal((6, 1)),

@@ -1,11 +1,11 @@
-"""rnnlab.lstm against the d2l reference (notebook 05's cross-check, on fresh random weights).
+"""rnnlab.layers.lstm against the d2l reference (notebook 05's cross-check, on fresh random weights).
 
 Two references, both in float64 and both wrapped in d2l's language-model classes:
 the d2l-style LSTM written from scratch (separate W_xi, W_hi, b_i, ... parameters) in
 ``d2l.RNNLMScratch``, and ``torch.nn.LSTM`` in ``d2l.RNNLM``. Forward (hidden states,
 final state, logits) and backward (gradients of a cross-entropy loss plus a projection of
 the final state with respect to every LSTM weight, the input and the initial state) must
-agree with ``rnnlab.lstm`` to 1e-10 relative error.
+agree with ``rnnlab.layers.lstm`` to 1e-10 relative error.
 
 d2l is a course requirement, not an optional extra: if it is missing this module fails
 at import with the command that installs it, rather than being skipped.
@@ -28,8 +28,8 @@ except ImportError as err:  # pragma: no cover - only on a broken environment
 import d2l as d2l_package
 
 from rnnlab import lstm
-from rnnlab.functional import cross_entropy
-from rnnlab.gradcheck import relative_error
+from rnnlab.layers.functional import cross_entropy
+from rnnlab.layers.gradcheck import relative_error
 
 TOL = 1e-10
 D2L_VERSION = "1.0.3"
@@ -148,7 +148,7 @@ def _torch_side(model, p, stacked_outputs):
 
 
 def _rnnlab_side(params, W_hq, b_q, embs, p):
-    """The same forward and backward pass with rnnlab.lstm and a NumPy output layer."""
+    """The same forward and backward pass with rnnlab.layers.lstm and a NumPy output layer."""
     X = _np(embs)
     T, B, _ = X.shape
     Y, (h_T, c_T), cache = lstm.forward(params, X, (_np(p["h0"]), _np(p["c0"])))
@@ -179,7 +179,7 @@ def _compare(params, W_hq, b_q, torch_side, p, torch_grads):
         "dc0": relative_error(dc0, _np(c0.grad)),
     }
     bad = {k: v for k, v in errors.items() if not v < TOL}
-    assert not bad, f"rnnlab.lstm disagrees with the d2l reference beyond {TOL}: {bad}"
+    assert not bad, f"rnnlab.layers.lstm disagrees with the d2l reference beyond {TOL}: {bad}"
     # A non-trivial problem: the loss must depend on the weights (no all-zero gradients).
     assert all(np.abs(g).max() > 1e-6 for g in grads.values())
 

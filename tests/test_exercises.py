@@ -65,7 +65,7 @@ B_02 = [5.0, 2.0]
 
 
 def lstm_params_02():
-    """rnnlab.lstm layout: W_x (D, 4H) with blocks i, f, g, o; W_x[:, block] = W_gate.T; W_h zeros (H, 4H)."""
+    """rnnlab.layers.lstm layout: W_x (D, 4H) with blocks i, f, g, o; W_x[:, block] = W_gate.T; W_h zeros (H, 4H)."""
     W_x = np.concatenate([np.array(W_02[k], dtype=np.float64).T for k in "ifgo"], axis=1)
     return {"W_x": W_x, "W_h": np.zeros((2, 8)), "b": np.tile(B_02, 4)}
 
@@ -108,7 +108,7 @@ H1_D2L_HAND = [0.11491490445494841, 0.04719134055308168]  # (1 - z) * n (d2l: h 
 
 
 def gru_params_03():
-    """rnnlab.gru layout: blocks r, z, n; W_x[:, block] = W.T, W_h[:, block] = U.T."""
+    """rnnlab.layers.gru layout: blocks r, z, n; W_x[:, block] = W.T, W_h[:, block] = U.T."""
     W_x = np.concatenate([np.array(W_03[k], dtype=np.float64).T for k in "rzn"], axis=1)
     W_h = np.concatenate([np.array(U_03[k], dtype=np.float64).T for k in "rzn"], axis=1)
     return {"W_x": W_x, "W_h": W_h, "b": np.ones(6)}
@@ -138,7 +138,7 @@ X_04 = [[1.0, 0.0], [0.0, 1.0]]  # "machine", "learning" one-hot
 
 
 def _bidirectional_y(X, scale=1.0):
-    """y_t from rnnlab.bidirectional over rnnlab.rnn (tanh), inputs scaled by ``scale``."""
+    """y_t from rnnlab.layers.bidirectional over rnnlab.layers.rnn (tanh), inputs scaled by ``scale``."""
     pf = {"W_x": np.array(U_A, float).T.copy(), "W_h": np.array(W_A, float).T.copy(), "b": np.zeros(2)}
     pb = {"W_x": np.array(U_B, float).T.copy(), "W_h": np.array(W_B, float).T.copy(), "b": np.zeros(2)}
     Y, _, _ = bidirectional.forward(rnn, pf, pb, scale * np.array(X).reshape(2, 1, 2))
@@ -146,7 +146,7 @@ def _bidirectional_y(X, scale=1.0):
 
 
 def test_04_bai_tap_4_with_tanh_matches_hand_values():
-    # With f = tanh (rnnlab.rnn), by hand: s_1 = tanh([1, 1]); s_2 = tanh(W_A s_1 + U_A [0, 1])
+    # With f = tanh (rnnlab.layers.rnn), by hand: s_1 = tanh([1, 1]); s_2 = tanh(W_A s_1 + U_A [0, 1])
     #   = tanh([3 s - 2 s + 1, 4 s + s + 2]) with s = tanh 1; s'_2 = tanh([-1, 1]);
     #   s'_1 = tanh(W_A' s'_2 + U_A' [1, 0]) = tanh([2 tanh 1 + 3, -2 tanh 1 + tanh 1])
     s_hand = [[0.7615941559557649, 0.7615941559557649, 0.9997643934378118, -0.6420149920119997],

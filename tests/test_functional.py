@@ -4,8 +4,8 @@ import warnings
 import numpy as np
 import pytest
 
-from rnnlab.functional import cross_entropy, log_softmax, mse, relu, sigmoid, softmax, tanh
-from rnnlab.gradcheck import numerical_gradient, relative_error
+from rnnlab.layers.functional import cross_entropy, log_softmax, mse, relu, sigmoid, softmax, tanh
+from rnnlab.layers.gradcheck import numerical_gradient, relative_error
 
 
 @pytest.fixture(autouse=True)

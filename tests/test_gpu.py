@@ -1,11 +1,11 @@
-"""The GPU half of rnnlab: the CuPy direct port, lstm_cupy's fused kernels, and the fallback without a GPU.
+"""The GPU half of rnnlab: the CuPy direct port, lstm_fused's fused kernels, and the fallback without a GPU.
 
 Three kinds of test:
-* `gpu`-marked: NumPy vs the CuPy direct port vs lstm_cupy on a real GPU (skipped, with the reason, without one);
+* `gpu`-marked: NumPy vs the CuPy direct port vs lstm_fused on a real GPU (skipped, with the reason, without one);
 * without a GPU: the import, the clear RuntimeError, the input checks;
 * the kernel sources without a GPU: compiled by NVRTC exactly as CuPy wraps them (catches CUDA C errors),
-  and compiled for the CPU by the host C++ compiler, then run through lstm_cupy's own loop and compared
-  with rnnlab.lstm (catches wrong maths and wrong indexing).
+  and compiled for the CPU by the host C++ compiler, then run through lstm_fused's own loop and compared
+  with rnnlab.layers.lstm (catches wrong maths and wrong indexing).
 """
 import os
 import re
@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 
 import rnnlab.backend as backend
-from rnnlab import functional, gru, lstm, lstm_cupy, optim, rnn
-from rnnlab._host_kernels import HostKernel, host_compiler, parse_params
-from rnnlab.gradcheck import relative_error
+from rnnlab import functional, gru, lstm, lstm_fused, optim, rnn
+from rnnlab.layers.gradcheck import relative_error
+from rnnlab.parallel._host_kernels import HostKernel, host_compiler, parse_params
 
 TOL = {np.float64: 1e-10, np.float32: 1e-4}
 # (T, B, D, H): B = 1, H not a multiple of 32, a single step, and one a little larger.
@@ -63,8 +63,8 @@ def _assert_close(reference: dict, other: dict, dtype, what: str):
 
 
 def test_import_does_not_touch_cuda():
-    # A fresh interpreter: importing lstm_cupy must not even import CuPy (no CUDA calls at import).
-    code = "import sys, rnnlab.lstm_cupy; print('cupy' in sys.modules)"
+    # A fresh interpreter: importing lstm_fused must not even import CuPy (no CUDA calls at import).
+    code = "import sys, rnnlab.parallel.lstm_fused; print('cupy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -79,14 +79,14 @@ def no_gpu(monkeypatch):
 def test_clear_runtime_error_without_gpu(no_gpu, call):
     params, X, state, dY, d_state = _problem(3, 2, 4, 5, np.float32)
     calls = {
-        "forward": lambda: lstm_cupy.forward(params, X, state),
-        "backward": lambda: lstm_cupy.backward(dY, lstm.forward(params, X, state)[2], d_state),
-        "init_params": lambda: lstm_cupy.init_params(4, 5),
+        "forward": lambda: lstm_fused.forward(params, X, state),
+        "backward": lambda: lstm_fused.backward(dY, lstm.forward(params, X, state)[2], d_state),
+        "init_params": lambda: lstm_fused.init_params(4, 5),
     }
     with pytest.raises(RuntimeError) as info:
         calls[call]()
     message = str(info.value)
-    assert f"rnnlab.lstm_cupy.{call}" in message
+    assert f"rnnlab.parallel.lstm_fused.{call}" in message
     assert "no usable CUDA GPU" in message and COLAB_HINT in message
 
 
@@ -199,10 +199,10 @@ def test_numpy_arrays_are_refused_on_the_gpu_path():
     # Checked before any GPU work, so it runs without a GPU: CuPy imports, the array is NumPy.
     cupy = pytest.importorskip("cupy")
     with pytest.raises(ValueError, match=r"X must be a CuPy array.*to_gpu"):
-        lstm_cupy._check_module(cupy, np.zeros((2, 1, 3)), "X", "rnnlab.lstm_cupy.forward")
+        lstm_fused._check_module(cupy, np.zeros((2, 1, 3)), "X", "rnnlab.parallel.lstm_fused.forward")
     with pytest.raises(ValueError, match=r"must be a NumPy array"):
-        lstm_cupy._check_module(np, _FakeCupyArray(), "X", "rnnlab.lstm_cupy.forward_on_host")
-    lstm_cupy._check_module(np, np.zeros(3), "X", "where")  # the right module passes
+        lstm_fused._check_module(np, _FakeCupyArray(), "X", "rnnlab.parallel.lstm_fused.forward_on_host")
+    lstm_fused._check_module(np, np.zeros(3), "X", "where")  # the right module passes
 
 
 class _FakeCupyArray:
@@ -214,18 +214,18 @@ _FakeCupyArray.__module__ = "cupy._core.core"
 
 def test_gate_views_are_the_four_blocks_without_copy():
     a = np.arange(2 * 3 * 4 * 5).reshape(2, 3, 20)
-    views = lstm_cupy.gate_views(a, 5)
+    views = lstm_fused.gate_views(a, 5)
     assert len(views) == 4
     for k, v in enumerate(views):
         assert v.shape == (2, 3, 5) and np.shares_memory(v, a)
         np.testing.assert_array_equal(v, a[..., 5 * k : 5 * (k + 1)])
     with pytest.raises(ValueError, match="4H = 24"):
-        lstm_cupy.gate_views(a, 6)
+        lstm_fused.gate_views(a, 6)
 
 
 def test_kernel_sources_are_named_and_consistent():
-    assert set(lstm_cupy.KERNELS) == {"lstm_forward_step", "lstm_backward_step"}
-    for name, (ins, outs, body) in lstm_cupy.KERNELS.items():
+    assert set(lstm_fused.KERNELS) == {"lstm_forward_step", "lstm_backward_step"}
+    for name, (ins, outs, body) in lstm_fused.KERNELS.items():
         in_names, out_names = parse_params(ins), parse_params(outs)
         assert len(set(in_names + out_names)) == len(in_names) + len(out_names), name
         assert "i" not in in_names + out_names, "i is CuPy's element index inside an ElementwiseKernel"
@@ -250,7 +250,7 @@ GPU_ARCHS = {75: "T4", 80: "A100", 90: "H100/H200"}
 
 
 def _cupy_kernel_source(name: str, dtype) -> tuple[str, list]:
-    """The CUDA source CuPy generates for one of lstm_cupy's kernels called on strided 2-D views.
+    """The CUDA source CuPy generates for one of lstm_fused's kernels called on strided 2-D views.
 
     Uses CuPy internals (cupy._core._kernel): if a CuPy release renames them the test fails and says so,
     rather than skipping, since the kernels would then go unchecked until a GPU sees them.
@@ -259,8 +259,8 @@ def _cupy_kernel_source(name: str, dtype) -> tuple[str, list]:
     from cupy._core import _kernel, core
     from cupy._core._carray import Indexer
 
-    ins, outs, body = lstm_cupy.KERNELS[name]
-    kernel = cupy.ElementwiseKernel(ins, outs, body, name, preamble=lstm_cupy.PREAMBLE)
+    ins, outs, body = lstm_fused.KERNELS[name]
+    kernel = cupy.ElementwiseKernel(ins, outs, body, name, preamble=lstm_fused.PREAMBLE)
     n_args = kernel.nin + kernel.nout
     ndarray_kind, indexer_kind = 1, 2  # cupy._core._kernel._ArgKind
     arginfos = tuple(
@@ -307,7 +307,7 @@ def test_kernel_compiles_with_nvrtc(name, dtype, arch):
     assert cubin[:4] == b"\x7fELF" and name.encode() in cubin
 
 
-# --------------------------------------------- kernel sources compiled for the CPU, lstm_cupy's loop
+# --------------------------------------------- kernel sources compiled for the CPU, lstm_fused's loop
 
 
 @needs_cxx
@@ -316,18 +316,18 @@ def test_kernel_compiles_with_nvrtc(name, dtype, arch):
 def test_host_compiled_kernels_match_numpy_lstm(shape, dtype):
     problem = _problem(*shape, dtype)
     reference = _run(lstm.forward, lstm.backward, *problem)
-    host = _run(lstm_cupy.forward_on_host, lstm_cupy.backward_on_host, *problem)
-    _assert_close(reference, host, dtype, "lstm_cupy (host-compiled kernels)")
+    host = _run(lstm_fused.forward_on_host, lstm_fused.backward_on_host, *problem)
+    _assert_close(reference, host, dtype, "lstm_fused (host-compiled kernels)")
 
 
 @needs_cxx
 def test_host_run_with_zero_state_and_no_dY():
     params, X, _, _, _ = _problem(3, 2, 4, 5, np.float64)
     Y1, (h1, c1), cache1 = lstm.forward(params, X)
-    Y2, (h2, c2), cache2 = lstm_cupy.forward_on_host(params, X)
+    Y2, (h2, c2), cache2 = lstm_fused.forward_on_host(params, X)
     assert relative_error(Y1, Y2) < 1e-10 and relative_error(c1, c2) < 1e-10
     g1, dX1, _ = lstm.backward(None, cache1, (np.ones_like(h1), np.zeros_like(c1)))
-    g2, dX2, _ = lstm_cupy.backward_on_host(None, cache2, (np.ones_like(h2), np.zeros_like(c2)))
+    g2, dX2, _ = lstm_fused.backward_on_host(None, cache2, (np.ones_like(h2), np.zeros_like(c2)))
     assert relative_error(dX1, dX2) < 1e-10 and relative_error(g1["W_h"], g2["W_h"]) < 1e-10
 
 
@@ -335,8 +335,8 @@ def test_host_run_with_zero_state_and_no_dY():
 def test_host_backward_leaves_d_state_untouched():
     params, X, state, dY, d_state = _problem(3, 2, 4, 5, np.float64)
     kept = tuple(a.copy() for a in d_state)
-    _, _, cache = lstm_cupy.forward_on_host(params, X, state)
-    lstm_cupy.backward_on_host(dY, cache, d_state)
+    _, _, cache = lstm_fused.forward_on_host(params, X, state)
+    lstm_fused.backward_on_host(dY, cache, d_state)
     for a, b in zip(d_state, kept):
         np.testing.assert_array_equal(a, b)
 
@@ -344,10 +344,10 @@ def test_host_backward_leaves_d_state_untouched():
 @needs_cxx
 def test_host_kernel_catches_a_wrong_body():
     # The comparison above is sharp enough to see a one-character slip in a kernel body.
-    ins, outs, body = lstm_cupy.KERNELS["lstm_forward_step"]
+    ins, outs, body = lstm_fused.KERNELS["lstm_forward_step"]
     wrong = HostKernel(ins, outs, body.replace("gate_f * c_prev", "gate_i * c_prev"), "wrong_forward",
-                       lstm_cupy.PREAMBLE, np.float64)
-    right = lstm_cupy._host_kernels(np.dtype(np.float64))["lstm_forward_step"]
+                       lstm_fused.PREAMBLE, np.float64)
+    right = lstm_fused._host_kernels(np.dtype(np.float64))["lstm_forward_step"]
     rng = np.random.default_rng(0)
     ins_ = [rng.standard_normal((2, 3)) for _ in parse_params(ins)]
     outs_right = [np.zeros((2, 3)) for _ in parse_params(outs)]
@@ -368,15 +368,15 @@ def test_same_input_checks_as_lstm():
         r"params is missing \['b'\]": lambda f: f({"W_x": params["W_x"], "W_h": params["W_h"]}, X),
     }
     for message, call in bad_calls.items():
-        for forward in (lstm.forward, lstm_cupy.forward_on_host):
+        for forward in (lstm.forward, lstm_fused.forward_on_host):
             with pytest.raises(ValueError, match=message):
                 call(forward)
     half = {k: v.astype(np.float16) for k, v in params.items()}
     with pytest.raises(ValueError, match="float32 or float64; got float16"):
-        lstm_cupy.forward_on_host(half, X)
-    _, _, cache = lstm_cupy.forward_on_host(params, X, state)
+        lstm_fused.forward_on_host(half, X)
+    _, _, cache = lstm_fused.forward_on_host(params, X, state)
     with pytest.raises(ValueError, match="dY must have the shape of Y"):
-        lstm_cupy.backward_on_host(dY[:2], cache)
+        lstm_fused.backward_on_host(dY[:2], cache)
 
 
 # --------------------------------------------------------------------------- on a real GPU
@@ -430,26 +430,26 @@ def test_lstm_cupy_matches_numpy_and_direct_port(shape, dtype):
     gpu = [backend.tree_to_gpu(params), backend.to_gpu(X), tuple(map(backend.to_gpu, state)),
            backend.to_gpu(dY), tuple(map(backend.to_gpu, d_state))]
     direct = _run(lstm.forward, lstm.backward, *gpu)
-    fused = _run(lstm_cupy.forward, lstm_cupy.backward, *gpu)
+    fused = _run(lstm_fused.forward, lstm_fused.backward, *gpu)
     _assert_close(reference, direct, dtype, "CuPy direct port")
-    _assert_close(reference, fused, dtype, "lstm_cupy")
-    _assert_close(direct, fused, dtype, "lstm_cupy vs direct port")
+    _assert_close(reference, fused, dtype, "lstm_fused")
+    _assert_close(direct, fused, dtype, "lstm_fused vs direct port")
 
 
 @pytest.mark.gpu
 def test_lstm_cupy_defaults_and_refusals():
-    params = lstm_cupy.init_params(3, 33, seed=2)
+    params = lstm_fused.init_params(3, 33, seed=2)
     assert params["W_h"].dtype == np.float32 and type(params["W_h"]).__module__.startswith("cupy")
     np.testing.assert_array_equal(backend.to_numpy(params["W_x"]), lstm.init_params(3, 33, seed=2)["W_x"])
     X = np.zeros((4, 2, 3), dtype=np.float32)
     with pytest.raises(ValueError, match="X must be a CuPy array"):
-        lstm_cupy.forward(params, X)
+        lstm_fused.forward(params, X)
     with pytest.raises(ValueError, match=r"params\['W_x'\] must be a CuPy array"):
-        lstm_cupy.forward(backend.tree_to_numpy(params), backend.to_gpu(X))
-    Y, (h, c), cache = lstm_cupy.forward(params, backend.to_gpu(X))
+        lstm_fused.forward(backend.tree_to_numpy(params), backend.to_gpu(X))
+    Y, (h, c), cache = lstm_fused.forward(params, backend.to_gpu(X))
     assert Y.shape == (4, 2, 33) and h.dtype == np.float32
     with pytest.raises(ValueError, match="dY must be a CuPy array"):
-        lstm_cupy.backward(np.zeros(Y.shape, np.float32), cache)
+        lstm_fused.backward(np.zeros(Y.shape, np.float32), cache)
 
 
 @pytest.mark.gpu
@@ -489,7 +489,7 @@ def test_functional_and_optim_on_cupy():
 @pytest.mark.gpu
 @pytest.mark.parametrize("name", ["rnn", "gru", "lstm"])
 def test_direct_port_takes_a_host_initial_state(name):
-    # A NumPy state with CuPy params and X is copied to the GPU, as rnnlab.lstm always did.
+    # A NumPy state with CuPy params and X is copied to the GPU, as rnnlab.layers.lstm always did.
     layer, (T, B, D, H) = LAYERS[name], (3, 2, 4, 5)
     params = layer.init_params(D, H, seed=0, dtype=np.float64)
     rng = np.random.default_rng(1)
@@ -506,7 +506,7 @@ def test_direct_port_takes_a_host_initial_state(name):
 def _airline_problem(window=12):
     """The airline model's data: min-max scaled passengers, 12-month windows, next month as target."""
     from rnnlab.data import MinMaxScaler, load_airline_passengers, make_windows
-    from rnnlab.train import to_time_major
+    from rnnlab.training.train import to_time_major
 
     series = load_airline_passengers().to_numpy(dtype=np.float64)[:, None]
     scaled = MinMaxScaler().fit_transform(series)
@@ -515,8 +515,8 @@ def _airline_problem(window=12):
 
 
 def test_fit_on_gpu_without_gpu_is_the_clear_runtime_error(no_gpu):
-    from rnnlab.models import SequenceRegressor
-    from rnnlab.train import fit
+    from rnnlab.training.models import SequenceRegressor
+    from rnnlab.training.train import fit
 
     X, Y = _airline_problem()
     model = SequenceRegressor(1, 8, 1, seed=0)
@@ -526,15 +526,15 @@ def test_fit_on_gpu_without_gpu_is_the_clear_runtime_error(no_gpu):
 
 
 @pytest.mark.gpu
-@pytest.mark.parametrize("layer", ["direct port", "lstm_cupy"])
+@pytest.mark.parametrize("layer", ["direct port", "lstm_fused"])
 def test_fit_airline_on_gpu_matches_cpu_in_float64(layer):
-    from rnnlab.models import SequenceRegressor
-    from rnnlab.train import fit
+    from rnnlab.training.models import SequenceRegressor
+    from rnnlab.training.train import fit
 
     X, Y = _airline_problem()
     cpu_model = SequenceRegressor(1, 16, 1, seed=0, dtype=np.float64)
     gpu_model = SequenceRegressor(1, 16, 1, seed=0, dtype=np.float64,
-                                  layer=lstm_cupy if layer == "lstm_cupy" else None)
+                                  layer=lstm_fused if layer == "lstm_fused" else None)
     settings = dict(strategy="minibatch", batch_size=32, epochs=5, lr=0.01, seed=0, progress=False)
     p_cpu, h_cpu = fit(cpu_model, cpu_model.init_params(), X, Y, **settings)
     p_gpu, h_gpu = fit(gpu_model, gpu_model.init_params(), X, Y, device="gpu", **settings)
@@ -547,14 +547,14 @@ def test_fit_airline_on_gpu_matches_cpu_in_float64(layer):
 
 @needs_cxx
 def test_fit_airline_with_host_compiled_kernels_matches_lstm():
-    # lstm_cupy's loop and kernel source, run on the CPU, train the airline model exactly like rnnlab.lstm.
+    # lstm_fused's loop and kernel source, run on the CPU, train the airline model exactly like rnnlab.layers.lstm.
     import types
 
-    from rnnlab.models import SequenceRegressor
-    from rnnlab.train import fit
+    from rnnlab.training.models import SequenceRegressor
+    from rnnlab.training.train import fit
 
     X, Y = _airline_problem()
-    host_layer = types.SimpleNamespace(forward=lstm_cupy.forward_on_host, backward=lstm_cupy.backward_on_host)
+    host_layer = types.SimpleNamespace(forward=lstm_fused.forward_on_host, backward=lstm_fused.backward_on_host)
     settings = dict(strategy="minibatch", batch_size=32, epochs=3, lr=0.01, seed=0, progress=False)
     ref_model = SequenceRegressor(1, 8, 1, seed=0)
     host_model = SequenceRegressor(1, 8, 1, seed=0, layer=host_layer)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from rnnlab import io
-from rnnlab.models import SequenceRegressor
+from rnnlab.training.models import SequenceRegressor
 
 
 def test_exact_round_trip(tmp_path):

@@ -1,15 +1,15 @@
-"""Gradient checks and small semantic checks of rnnlab.rnn, rnnlab.lstm and rnnlab.gru.
+"""Gradient checks and small semantic checks of rnnlab.layers.rnn, rnnlab.layers.lstm and rnnlab.layers.gru.
 
 Every gradient (each parameter, the input X and each initial-state array) is compared
-with central differences in float64 through ``rnnlab.gradcheck.check_layer``; the loss
+with central differences in float64 through ``rnnlab.layers.gradcheck.check_layer``; the loss
 there projects all outputs and the final state, so each of them feeds the check.
 """
 import numpy as np
 import pytest
 
 from rnnlab import gru, lstm, rnn
-from rnnlab.functional import sigmoid
-from rnnlab.gradcheck import check_layer, numerical_gradient, relative_error
+from rnnlab.layers.functional import sigmoid
+from rnnlab.layers.gradcheck import check_layer, numerical_gradient, relative_error
 
 LAYERS = {"rnn": rnn, "lstm": lstm, "gru": gru}
 GRAD_TOL = 1e-6

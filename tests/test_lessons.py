@@ -20,9 +20,9 @@ REGISTRY = tomllib.loads((ROOT / "tests" / "nbval_ignored.toml").read_text(encod
 # Inserted after the setup cell (notebooks 07-09): fit() with an optimiser that never changes the
 # parameters, for at most 2 epochs.
 UNTRAINED_RNNLAB = '''
-import rnnlab.train
+import rnnlab.training.train
 
-_real_fit = rnnlab.train.fit
+_real_fit = rnnlab.training.train.fit
 
 
 class _NoStep:
@@ -35,7 +35,7 @@ def _untrained_fit(*args, **kwargs):
     return _real_fit(*args, **kwargs)
 
 
-rnnlab.train.fit = _untrained_fit
+rnnlab.training.train.fit = _untrained_fit
 '''
 
 # Notebook 05 trains with d2l's Trainer and torch's optimisers: no optimiser step, one epoch.

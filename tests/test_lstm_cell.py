@@ -1,6 +1,6 @@
-"""rnnlab.lstm_cell: its equations, its gradient, the layers that call it, and the CUDA kernels held to it.
+"""rnnlab.layers.lstm_cell: its equations, its gradient, the layers that call it, and the CUDA kernels held to it.
 
-The fused kernels of lstm_cupy are the one other expression of the cell's maths; here they run compiled
+The fused kernels of lstm_fused are the one other expression of the cell's maths; here they run compiled
 for the CPU by the host C++ compiler, one step at a time, against the cell on the same inputs.
 """
 import inspect
@@ -9,10 +9,10 @@ import re
 import numpy as np
 import pytest
 
-from rnnlab import functional, gru, lstm, lstm_cupy, lstm_sequential, models, rnn
-from rnnlab._host_kernels import host_compiler
-from rnnlab.gradcheck import numerical_gradient, relative_error
-from rnnlab.lstm_cell import GATES, N_GATES, LSTMCell, gate_views
+from rnnlab import functional, gru, lstm, lstm_fused, lstm_sequential, models, rnn
+from rnnlab.layers.gradcheck import numerical_gradient, relative_error
+from rnnlab.layers.lstm_cell import GATES, N_GATES, LSTMCell, gate_views
+from rnnlab.parallel._host_kernels import host_compiler
 
 needs_cxx = pytest.mark.skipif(host_compiler() is None, reason="no host C++ compiler (g++ or clang++) on PATH")
 B, H = 3, 5
@@ -38,10 +38,10 @@ def _forward(a, c_prev):
 def test_gate_order_and_count_are_defined_once():
     assert GATES == ("i", "f", "g", "o") and N_GATES == 4  # PyTorch's order: torch weights convert as blocks
     assert models.CELLS["lstm"].N_GATES == N_GATES
-    for module in (lstm, lstm_sequential, lstm_cupy):  # they import the count and the order, never set them
+    for module in (lstm, lstm_sequential, lstm_fused):  # they import the count and the order, never set them
         assert not re.search(r"^(N_GATES|GATES)\s*=", inspect.getsource(module), flags=re.M), module.__name__
-    assert lstm_cupy.FORWARD_IN.startswith("T xa_i, T xa_f, T xa_g, T xa_o, T ha_i")
-    assert lstm_cupy.BACKWARD_OUT == "T da_i, T da_f, T da_g, T da_o, T dc"
+    assert lstm_fused.FORWARD_IN.startswith("T xa_i, T xa_f, T xa_g, T xa_o, T ha_i")
+    assert lstm_fused.BACKWARD_OUT == "T da_i, T da_f, T da_g, T da_o, T dc"
     # The forget gate's bias block starts at 1, wherever GATES puts it.
     b = lstm.init_params(2, H)["b"]
     np.testing.assert_array_equal(gate_views(b, H)[GATES.index("f")], 1.0)
@@ -113,7 +113,7 @@ def test_the_layers_call_the_cell(monkeypatch, layer, calls_per_step):
 @pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-13), (np.float32, 1e-6)])
 def test_fused_kernels_are_the_cell(dtype, tol):
     """One step of each host-compiled CUDA kernel against the cell, on the same inputs."""
-    kernels = lstm_cupy._host_kernels(np.dtype(dtype))
+    kernels = lstm_fused._host_kernels(np.dtype(dtype))
     a, c_prev = _step_inputs(dtype, seed=3)
     xa = (a * 0.25).astype(dtype)  # the kernel gets x_t W_x + b and h_{t-1} W_h apart: xa + ha = a
     ha = (a - xa).astype(dtype)

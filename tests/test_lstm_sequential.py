@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from rnnlab import lstm, lstm_sequential
-from rnnlab.gradcheck import check_layer
+from rnnlab.layers.gradcheck import check_layer
 
 
 def _case(T, B, D, H, seed=0):

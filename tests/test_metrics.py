@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnnlab.metrics import mae, mape, rmse, split_by_time
+from rnnlab.training.metrics import mae, mape, rmse, split_by_time
 
 
 def test_values_on_a_small_example():

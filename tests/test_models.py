@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from rnnlab import lstm_sequential
-from rnnlab.gradcheck import numerical_gradient, relative_error
-from rnnlab.models import ChangeTokenizer, SequenceClassifier, SequenceRegressor, one_hot
+from rnnlab.layers.gradcheck import numerical_gradient, relative_error
+from rnnlab.training.models import ChangeTokenizer, SequenceClassifier, SequenceRegressor, one_hot
 
 
 def _gradcheck(model, params, X, Y):

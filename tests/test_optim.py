@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from rnnlab.optim import SGD, Adam, clip_grad_norm, global_norm
+from rnnlab.training.optim import SGD, Adam, clip_grad_norm, global_norm
 
 TARGET = {"w": np.array([[1.0, -2.0], [3.0, 0.5]]), "b": np.array([-1.0, 4.0, 2.0])}
 CURVATURE = {"w": np.array([[1.0, 2.0], [0.5, 3.0]]), "b": np.array([1.0, 0.25, 2.0])}

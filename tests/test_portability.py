@@ -17,8 +17,8 @@ ALT = dict(line.split("=", 1) for line in (ROOT / ".ci" / "alt-numerics.env").re
 
 TRAINING_RUN = """
 import numpy as np
-from rnnlab.models import SequenceRegressor
-from rnnlab.train import fit
+from rnnlab.training.models import SequenceRegressor
+from rnnlab.training.train import fit
 
 rng = np.random.default_rng(0)
 X, Y = rng.standard_normal((12, 64, 1)), rng.standard_normal((64, 1))

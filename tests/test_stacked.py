@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from rnnlab import bidirectional, gru, lstm, rnn, stacked
-from rnnlab.gradcheck import numerical_gradient, relative_error
+from rnnlab.layers.gradcheck import numerical_gradient, relative_error
 
 LAYERS = [rnn, lstm, gru]
 

@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from rnnlab.backend import gpu_available
-from rnnlab.models import SequenceClassifier, SequenceRegressor
-from rnnlab.train import HISTORY_COLUMNS, fit, to_time_major
+from rnnlab.training.models import SequenceClassifier, SequenceRegressor
+from rnnlab.training.train import HISTORY_COLUMNS, fit, to_time_major
 
 
 def _sine_problem(n=48, T=6, seed=0):
@@ -139,7 +139,7 @@ def test_fit_copies_the_batch_order_once_per_epoch(monkeypatch):
     # On a GPU every xp.asarray of host indices is a host-to-device copy: one per epoch, not one per step.
     import types
 
-    import rnnlab.train as train
+    import rnnlab.training.train as train
 
     calls = []
     counting_np = types.SimpleNamespace(**{k: getattr(np, k) for k in dir(np) if not k.startswith("__")})

@@ -1,4 +1,4 @@
-"""rnnlab.weather: wind-speed de-cumulation, one-hot wind, year split, forecast windows, baselines."""
+"""rnnlab.data.weather: wind-speed de-cumulation, one-hot wind, year split, forecast windows, baselines."""
 import numpy as np
 import pandas as pd
 import pytest

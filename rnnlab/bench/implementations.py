@@ -1,6 +1,6 @@
 """The implementations the harness times, behind one small interface; adding one is one registered class.
 
-All run the same maths on the same shapes and dtype: NumPy params from ``rnnlab.lstm.init_params`` and
+All run the same maths on the same shapes and dtype: NumPy params from ``rnnlab.layers.lstm.init_params`` and
 a list of (X, dY) minibatches, time-major X (T, B, D) and dY (T, B, H).
 """
 from __future__ import annotations
@@ -93,30 +93,30 @@ class RnnlabLayer(Implementation):
 
 @register
 class Sequential(RnnlabLayer):
-    """rnnlab.lstm_sequential: NumPy, one sample and one time step at a time."""
+    """rnnlab.parallel.lstm_sequential: NumPy, one sample and one time step at a time."""
 
-    name, label, device, module = "sequential", "sequential NumPy", "cpu", "lstm_sequential"
+    name, label, device, module = "sequential", "sequential NumPy", "cpu", "parallel.lstm_sequential"
 
 
 @register
 class BatchedNumpy(RnnlabLayer):
-    """rnnlab.lstm: NumPy, batched; one matrix product per step for the whole batch."""
+    """rnnlab.layers.lstm: NumPy, batched; one matrix product per step for the whole batch."""
 
-    name, label, device, module = "numpy", "batched NumPy", "cpu", "lstm"
+    name, label, device, module = "numpy", "batched NumPy", "cpu", "layers.lstm"
 
 
 @register
 class CupyPort(RnnlabLayer):
-    """rnnlab.lstm on CuPy arrays: the same code on the GPU through ``xp``."""
+    """rnnlab.layers.lstm on CuPy arrays: the same code on the GPU through ``xp``."""
 
-    name, label, device, module = "cupy_port", "CuPy direct port", "gpu", "lstm"
+    name, label, device, module = "cupy_port", "CuPy direct port", "gpu", "layers.lstm"
 
 
 @register
 class CupyFused(RnnlabLayer):
-    """rnnlab.lstm_cupy: CuPy with one fused elementwise kernel per step."""
+    """rnnlab.parallel.lstm_fused: CuPy with one fused elementwise kernel per step."""
 
-    name, label, device, module = "cupy_fused", "CuPy fused", "gpu", "lstm_cupy"
+    name, label, device, module = "cupy_fused", "CuPy fused", "gpu", "parallel.lstm_fused"
 
 
 class TorchLSTM(Implementation):
@@ -181,7 +181,7 @@ class TorchGpu(TorchLSTM):
 
 @register
 class NumpyGemms(Implementation):
-    """Profile only: the matrix products of one batched NumPy training step (``rnnlab.lstm``), nothing else.
+    """Profile only: the matrix products of one batched NumPy training step (``rnnlab.layers.lstm``), nothing else.
 
     Forward: X W_x once for all T steps, then T products h W_h. Backward: T products dA W_h^T, then
     the weight gradients X^T dA, H^T dA and dX = dA W_x^T once each. Its time against ``numpy``'s

@@ -206,8 +206,8 @@ def targets_table(results: dict) -> pd.DataFrame:
                      "csv": name, "measured": None if v is None else f"{v:.2f}x torch's time (threads: {threads})",
                      "required": "<= 1.5x", "result": _verdict(v, v is not None and v <= 1.5)})
     gpu_results = {n: df for n, df in results.items() if has_gpu(df)}
-    g1 = f"GPU: lstm_cupy within 2x of cuDNN, {shape_txt.format(**cpu_shape)}, float32, TF32 off"
-    g2 = f"GPU: lstm_cupy >= 30x batched NumPy on the same machine's CPU, {shape_txt.format(**gpu_shape)}"
+    g1 = f"GPU: lstm_fused within 2x of cuDNN, {shape_txt.format(**cpu_shape)}, float32, TF32 off"
+    g2 = f"GPU: lstm_fused >= 30x batched NumPy on the same machine's CPU, {shape_txt.format(**gpu_shape)}"
     if not gpu_results:
         for target, req in ((g1, "<= 2x"), (g2, ">= 30x")):
             rows.append({"target": target, "csv": "-", "measured": None, "required": req, "result": NOT_MEASURED_GPU})

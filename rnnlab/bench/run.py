@@ -22,11 +22,11 @@ DTYPES = ("float32", "float64")
 
 
 def make_inputs(T: int, B: int, D: int, H: int, dtype, n_windows: int = 0, seed: int = 0):
-    """Seeded params (rnnlab.lstm.init_params) and a list of (X, dY) minibatches, all NumPy, C-contiguous.
+    """Seeded params (rnnlab.layers.lstm.init_params) and a list of (X, dY) minibatches, all NumPy, C-contiguous.
 
     For ``n_windows`` > 0 (an epoch) the windows are split into consecutive minibatches of B.
     """
-    from ..lstm import init_params
+    from ..layers.lstm import init_params
 
     rng = np.random.default_rng(seed)
     params = init_params(D, H, seed=seed, dtype=dtype)

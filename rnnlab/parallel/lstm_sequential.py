@@ -1,13 +1,13 @@
 """The sequential LSTM: one sample and one time step at a time, the way the seed projects write it.
 
-This is the honest baseline that the batched :mod:`rnnlab.lstm` and the GPU versions are measured
+This is the honest baseline that the batched :mod:`rnnlab.layers.lstm` and the GPU versions are measured
 against. It loops over the samples of the batch, and for each sample over the time steps; every gate
 gets its own matrix-vector products ``x_t @ W_x[:, block]`` and ``h_{t-1} @ W_h[:, block]``. Nothing
 is batched, neither over samples nor over gates nor over time. The cell's equations (gates, c_t, h_t
-and their backward) are those of :mod:`rnnlab.lstm_cell`, called on one sample's vectors: the same
+and their backward) are those of :mod:`rnnlab.layers.lstm_cell`, called on one sample's vectors: the same
 code as the batched layer's, so the two differ only in how the products are organised.
 
-Same contract, parameters and numbers as :mod:`rnnlab.lstm` (time-major ``X`` (T, B, D), gates in
+Same contract, parameters and numbers as :mod:`rnnlab.layers.lstm` (time-major ``X`` (T, B, D), gates in
 PyTorch's order i, f, g, o, state (h, c))::
 
     forward(params, X, state=None) -> (Y (T, B, H), (h_T, c_T), cache)
@@ -19,15 +19,15 @@ into arrays allocated once per call. Every array function comes from the inputs'
 """
 from __future__ import annotations
 
-from .lstm import init_params, prepare_backward, prepare_forward  # noqa: F401  (same params as rnnlab.lstm)
-from .lstm_cell import N_GATES, LSTMCell, forward_buffers, gate_views
+from ..layers.lstm import init_params, prepare_backward, prepare_forward  # noqa: F401  (same params as rnnlab.layers.lstm)
+from ..layers.lstm_cell import N_GATES, LSTMCell, forward_buffers, gate_views
 
 
 def forward(params, X, state=None):
-    """:func:`rnnlab.lstm.forward`, computed one sample and one step at a time.
+    """:func:`rnnlab.layers.lstm.forward`, computed one sample and one step at a time.
 
     Takes params, X (T, B, D) and state (None or (h0, c0)); returns Y (T, B, H), (h_T, c_T) each (B, H),
-    and a cache with the layout of rnnlab.lstm's, so that either backward can follow either forward.
+    and a cache with the layout of rnnlab.layers.lstm's, so that either backward can follow either forward.
     """
     xp, X, (T, B, D, H), (h0, c0) = prepare_forward(params, X, state)
     W_x, W_h, b = params["W_x"], params["W_h"], params["b"]
@@ -49,7 +49,7 @@ def forward(params, X, state=None):
 
 
 def backward(dY, cache, d_state=None):
-    """:func:`rnnlab.lstm.backward`, computed one sample and one step (backwards) at a time.
+    """:func:`rnnlab.layers.lstm.backward`, computed one sample and one step (backwards) at a time.
 
     Takes dY (T, B, H) or None, the cache of either forward and d_state (None or (dh_T, dc_T));
     returns grads (W_x (D, 4H), W_h (H, 4H), b (4H,)), dX (T, B, D) and (dh_0, dc_0), each (B, H).

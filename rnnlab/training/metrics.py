@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .backend import to_numpy
+from ..backend import to_numpy
 
 
 def _pair(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:

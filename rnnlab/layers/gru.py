@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._layers import check_backward, init_gated_params, prepare_hidden_forward, projection_grads
-from .backend import get_xp
+from ..backend import get_xp
+from ._common import check_backward, init_gated_params, prepare_hidden_forward, projection_grads
 from .functional import sigmoid
 
 N_GATES = 3

@@ -1,7 +1,7 @@
 """Training loop for the sequence models: batch, mini-batch and stochastic gradient descent.
 
 ``fit`` works with any model that has ``loss_and_grads(params, X, Y) -> (loss, grads)`` and
-``loss(params, X, Y)`` (:class:`rnnlab.models.SequenceRegressor`, :class:`~rnnlab.models.SequenceClassifier`).
+``loss(params, X, Y)`` (:class:`rnnlab.training.models.SequenceRegressor`, :class:`~rnnlab.training.models.SequenceClassifier`).
 Data are time-major: X (T, N, D) holds N sequences, Y (N, K) their targets (or (N,) classes).
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from ._checks import check_finite
-from .backend import get_xp, resolve_device, to_gpu, tree_to_device, tree_to_numpy
+from .._checks import check_finite
+from ..backend import get_xp, resolve_device, to_gpu, tree_to_device, tree_to_numpy
 from .optim import SGD, Adam, clip_grad_norm
 
 STRATEGIES = ("batch", "minibatch", "sgd")
@@ -51,7 +51,7 @@ def _make_optimizer(optimizer, lr, momentum):
     if optimizer == "sgd":
         return SGD(lr=lr, momentum=momentum)
     if callable(getattr(optimizer, "step", None)):
-        return optimizer  # an optimiser object such as rnnlab.optim.Adam(...)
+        return optimizer  # an optimiser object such as rnnlab.training.optim.Adam(...)
     raise ValueError(f"optimizer must be 'adam', 'sgd' or an object with .step(params, grads); got {optimizer!r}")
 
 
@@ -68,7 +68,7 @@ def fit(model, params, X_train, Y_train, X_val=None, Y_val=None, *, strategy="ba
         strategy: "batch" (one update per epoch on all N samples, full-batch gradient descent),
             "minibatch" (updates on shuffled batches of ``batch_size``) or "sgd" (one sample per update)
         optimizer: "adam", "sgd" (with ``momentum``) or an optimiser object with .step(params, grads)
-        clip: maximum global gradient norm (rnnlab.optim.clip_grad_norm), or None for no clipping
+        clip: maximum global gradient norm (rnnlab.training.optim.clip_grad_norm), or None for no clipping
         patience: stop after this many epochs without a lower validation loss and return the best
             params seen (needs validation data); None trains all ``epochs`` and returns the last params
         seed: seeds the shuffling (a numpy Generator), so a run repeats exactly

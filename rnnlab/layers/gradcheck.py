@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .backend import get_xp
+from ..backend import get_xp
 
 
 def numerical_gradient(f, x, eps: float = 1e-6):
@@ -33,7 +33,7 @@ def relative_error(analytic, numeric) -> float:
 
 
 def check_layer(layer, params: dict, X, state=None, *, seed: int = 0, eps: float = 1e-6) -> dict:
-    """Gradient-check a recurrent layer (``rnnlab.rnn``, ``lstm`` or ``gru`` module).
+    """Gradient-check a recurrent layer (``rnnlab.layers.rnn``, ``lstm`` or ``gru`` module).
 
     The loss is a fixed random projection of all outputs and of the final state,
     L = sum(G_Y * Y) + sum(G_s * s_T), so every output and state element matters.

@@ -6,7 +6,7 @@ hidden states of the top layer. With L layers::
     h^(0)_t = x_t
     h^(l)_t = cell_l(h^(l-1)_t, h^(l)_{t-1})        l = 1..L
 
-Any module with the rnnlab layer contract (``rnnlab.rnn``, ``lstm``, ``gru``) works as a cell;
+Any module with the rnnlab layer contract (``rnnlab.layers.rnn``, ``lstm``, ``gru``) works as a cell;
 ``params_list[l]`` holds layer l's ``W_x`` (H_{l-1}, G*H_l), ``W_h`` (H_l, G*H_l), ``b`` (G*H_l,).
 States are lists with one entry per layer, each in that layer's own format (``h`` or ``(h, c)``).
 """

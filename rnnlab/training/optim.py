@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from .backend import get_xp
+from ..backend import get_xp
 
 
 def global_norm(grads: dict) -> float:

@@ -1,14 +1,14 @@
 """Sequence models: a recurrent layer plus a linear head, with their loss and gradients in one dict.
 
 Two models share one structure, time-major input ``X`` (T, B, D) read by a recurrent layer
-(``rnnlab.lstm``, ``rnn`` or ``gru``, or any module with the same ``forward``/``backward``
-contract such as ``rnnlab.lstm_sequential``), and a linear head on the last hidden state h_T::
+(``rnnlab.layers.lstm``, ``rnn`` or ``gru``, or any module with the same ``forward``/``backward``
+contract such as ``rnnlab.parallel.lstm_sequential``), and a linear head on the last hidden state h_T::
 
     SequenceRegressor   pred = h_T W_y + b_y  (B, K)   mean squared error against the next K values
     SequenceClassifier  logits = h_T W_y + b_y  (B, C) cross-entropy against the next class
 
 All parameters live in one flat dict (the layer's ``W_x``, ``W_h``, ``b`` plus the head's ``W_y``,
-``b_y``), so the optimisers of :mod:`rnnlab.optim` update the whole model in one call.
+``b_y``), so the optimisers of :mod:`rnnlab.training.optim` update the whole model in one call.
 
 The seed project's token approach is :class:`ChangeTokenizer`: month-to-month changes are cut into
 K classes by bin edges (the seed's ``devide_lines``), each class is decoded to the mean change of
@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import gru, lstm, rnn
-from .backend import get_xp
-from .functional import cross_entropy, log_softmax, mse
-from .init import glorot_uniform
+from ..backend import get_xp
+from ..layers import gru, lstm, rnn
+from ..layers.functional import cross_entropy, log_softmax, mse
+from ..layers.init import glorot_uniform
 
 CELLS = {"lstm": lstm, "rnn": rnn, "gru": gru}
 HEAD_KEYS = ("W_y", "b_y")
@@ -60,13 +60,13 @@ class _RecurrentWithHead:
         return params
 
     def param_shapes(self) -> dict:
-        """{key: shape} of the parameters this model expects (used by rnnlab.io.load)."""
+        """{key: shape} of the parameters this model expects (used by rnnlab.training.io.load)."""
         G = CELLS[self.cell].N_GATES
         D, H, K = self.input_size, self.hidden_size, self.output_size
         return {"W_x": (D, G * H), "W_h": (H, G * H), "b": (G * H,), "W_y": (H, K), "b_y": (K,)}
 
     def config(self) -> dict:
-        """The constructor's arguments as plain values (stored as metadata by rnnlab.io.save)."""
+        """The constructor's arguments as plain values (stored as metadata by rnnlab.training.io.save)."""
         return {"model": type(self).__name__, "input_size": self.input_size, "hidden_size": self.hidden_size,
                 "output_size": self.output_size, "cell": self.cell, "seed": self.seed, "dtype": self.dtype.name}
 
@@ -117,7 +117,7 @@ class SequenceRegressor(_RecurrentWithHead):
 
     ``SequenceRegressor(input_size, hidden_size, output_size, cell="lstm"|"rnn"|"gru", seed=0,
     dtype=np.float64, xp=np, layer=None)``; ``layer`` replaces the cell's module by another one
-    with the same contract and params (``rnnlab.lstm_sequential``, ``rnnlab.lstm_cupy``).
+    with the same contract and params (``rnnlab.parallel.lstm_sequential``, ``rnnlab.parallel.lstm_fused``).
     The loss is the mean squared error over all B*K predictions.
     """
 

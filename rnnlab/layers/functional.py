@@ -1,7 +1,7 @@
 """Numerically safe activations and losses, on any array module."""
 from __future__ import annotations
 
-from .backend import get_xp
+from ..backend import get_xp
 
 
 def sigmoid(x):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .data import make_windows
+from .windows import make_windows
 
 WIND_CLASSES = ("NE", "NW", "SE", "cv")
 """The four classes of ``cbwd``, in the column order of :func:`one_hot_wind`."""

@@ -1,6 +1,6 @@
-"""The LSTM of :mod:`rnnlab.lstm`, optimised for a CUDA GPU with CuPy: two kernel launches per step.
+"""The LSTM of :mod:`rnnlab.layers.lstm`, optimised for a CUDA GPU with CuPy: two kernel launches per step.
 
-Same contract as :mod:`rnnlab.lstm`: time-major ``X`` (T, B, D), params ``W_x`` (D, 4H),
+Same contract as :mod:`rnnlab.layers.lstm`: time-major ``X`` (T, B, D), params ``W_x`` (D, 4H),
 ``W_h`` (H, 4H), ``b`` (4H,) with gate blocks i, f, g, o, state ``(h, c)``, and the same
 ``forward(params, X, state=None) -> (Y, state_T, cache)`` and
 ``backward(dY, cache, d_state=None) -> (grads, dX, d_state0)``; even the cache has the
@@ -14,7 +14,7 @@ same layout. What changes is how the work reaches the GPU:
 * the weight gradients are one product each over all T*B rows, after the loop;
 * every buffer is allocated once per call, never per step.
 
-The direct port (:mod:`rnnlab.lstm` on CuPy arrays) launches about 7 times as many kernels per step:
+The direct port (:mod:`rnnlab.layers.lstm` on CuPy arrays) launches about 7 times as many kernels per step:
 27 array operations (11 forward, 16 backward) against these 4, as counted in notebook 10.
 
 Arrays: ``forward`` and ``backward`` take CuPy arrays and return CuPy arrays. NumPy inputs
@@ -35,17 +35,17 @@ import functools
 
 import numpy as np
 
-from . import lstm
-from ._checks import check_dY, check_params, check_sequence, check_state
-from ._layers import input_projection, projection_grads
-from .backend import get_xp, require_gpu
-from .lstm_cell import GATES, N_GATES, forward_buffers, gate_views, initial_state
+from .._checks import check_dY, check_params, check_sequence, check_state
+from ..backend import get_xp, require_gpu
+from ..layers import lstm
+from ..layers._common import input_projection, projection_grads
+from ..layers.lstm_cell import GATES, N_GATES, forward_buffers, gate_views, initial_state
 
 SUPPORTED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 # --- The fused kernels. T is float or double, fixed by the arrays a kernel is called with. ---
 
-#: Device function shared by both kernels: the overflow-free sigmoid of rnnlab.functional.
+#: Device function shared by both kernels: the overflow-free sigmoid of rnnlab.layers.functional.
 PREAMBLE = """
 template <typename T> __device__ T sigmoid(T x) {
     const T z = exp(-fabs(x));  // exp of a non-positive number: never overflows
@@ -61,7 +61,7 @@ def _per_gate(name: str) -> str:
 
 #: One forward step, per element (b, j) of the (B, H) state. xa_* are the slices of the
 #: precomputed x_t W_x + b, ha_* those of h_{t-1} W_h. The bodies are the equations of
-#: rnnlab.lstm_cell written again in CUDA C (tests/test_lstm_cell.py holds them to it).
+#: rnnlab.layers.lstm_cell written again in CUDA C (tests/test_lstm_cell.py holds them to it).
 FORWARD_IN = f"{_per_gate('xa')}, {_per_gate('ha')}, T c_prev"
 FORWARD_OUT = f"{_per_gate('gate')}, T c, T tanh_c, T h"
 FORWARD_BODY = """
@@ -108,7 +108,7 @@ def _cuda_kernels() -> dict:
 
 @functools.cache
 def _host_kernels(dtype) -> dict:
-    """The same kernel sources compiled for the CPU (see :mod:`rnnlab._host_kernels`)."""
+    """The same kernel sources compiled for the CPU (see :mod:`rnnlab.parallel._host_kernels`)."""
     from ._host_kernels import HostKernel
 
     return {
@@ -128,7 +128,7 @@ def _check_module(xp, a, arg: str, where: str) -> None:
     if xp is np:
         raise ValueError(f"{where}: {arg} must be a NumPy array; got {kind}. Copy it with rnnlab.backend.to_numpy.")
     raise ValueError(
-        f"{where}: {arg} must be a CuPy array on the GPU; got {kind}. lstm_cupy never copies "
+        f"{where}: {arg} must be a CuPy array on the GPU; got {kind}. lstm_fused never copies "
         "host arrays silently: move them first with rnnlab.backend.to_gpu (tree_to_gpu for the params dict)."
     )
 
@@ -157,7 +157,7 @@ def _forward(xp, kernels_for, params, X, state, where):
     # All buffers of the call, allocated once.
     XA = input_projection(X, W_x, b, xp)  # x_t W_x + b for every t: one product
     HA = xp.empty((B, N_GATES * H), dtype=dtype)  # h_{t-1} W_h, rewritten each step
-    gates, hs, cs, tanh_cs = forward_buffers(T, B, H, xp, dtype)  # the cache's arrays, as rnnlab.lstm's
+    gates, hs, cs, tanh_cs = forward_buffers(T, B, H, xp, dtype)  # the cache's arrays, as rnnlab.layers.lstm's
     hs[0], cs[0] = h0, c0
     for t in range(T):
         xp.matmul(hs[t], W_h, out=HA)  # launch 1: the recurrent product
@@ -211,11 +211,11 @@ def _backward(xp, kernels_for, dY, cache, d_state, where):
 
 
 def init_params(input_size: int, hidden_size: int, *, seed: int = 0, dtype=np.float32):
-    """:func:`rnnlab.lstm.init_params` (same values for the same seed), created on the GPU."""
-    require_gpu("rnnlab.lstm_cupy.init_params")
+    """:func:`rnnlab.layers.lstm.init_params` (same values for the same seed), created on the GPU."""
+    require_gpu("rnnlab.parallel.lstm_fused.init_params")
     import cupy
 
-    _check_dtype(dtype, "rnnlab.lstm_cupy.init_params")
+    _check_dtype(dtype, "rnnlab.parallel.lstm_fused.init_params")
     return lstm.init_params(input_size, hidden_size, seed=seed, dtype=dtype, xp=cupy)
 
 
@@ -229,12 +229,12 @@ def forward(params, X, state=None):
     Returns:
         Y: (T, B, H) hidden states h_1..h_T
         state_T: (h_T, c_T), each (B, H)
-        cache: what backward needs (the layout of rnnlab.lstm's cache)
+        cache: what backward needs (the layout of rnnlab.layers.lstm's cache)
     Raises RuntimeError without a usable GPU; ValueError on bad shapes or NumPy arrays. NaN/inf in X or the
     state are not looked for here (that check would wait for the GPU on every call): ``fit`` checks its data
     once, and ``RNNLAB_CHECK_GPU_FINITE=1`` turns the per-call check back on for debugging.
     """
-    where = "rnnlab.lstm_cupy.forward"
+    where = "rnnlab.parallel.lstm_fused.forward"
     require_gpu(where)
     import cupy
 
@@ -253,7 +253,7 @@ def backward(dY, cache, d_state=None):
         dX: (T, B, D)
         d_state0: (dh_0, dc_0), gradients with respect to the initial state
     """
-    where = "rnnlab.lstm_cupy.backward"
+    where = "rnnlab.parallel.lstm_fused.backward"
     require_gpu(where)
     import cupy
 
@@ -266,9 +266,9 @@ def forward_on_host(params, X, state=None):
     For checking the kernel source and the loop without a GPU; slow, since every step
     copies its arrays to and from the compiled kernel.
     """
-    return _forward(np, _host_kernels, params, X, state, "rnnlab.lstm_cupy.forward_on_host")
+    return _forward(np, _host_kernels, params, X, state, "rnnlab.parallel.lstm_fused.forward_on_host")
 
 
 def backward_on_host(dY, cache, d_state=None):
     """:func:`backward` on NumPy arrays, the fused kernels compiled for the CPU."""
-    return _backward(np, _host_kernels, dY, cache, d_state, "rnnlab.lstm_cupy.backward_on_host")
+    return _backward(np, _host_kernels, dY, cache, d_state, "rnnlab.parallel.lstm_fused.backward_on_host")

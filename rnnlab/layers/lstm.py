@@ -8,7 +8,7 @@ Time-major: ``X`` is (T, B, D), outputs ``Y`` are (T, B, H). Parameters::
 
 so that ``torch.nn.LSTM`` converts as ``W_x = weight_ih_l0.T``, ``W_h = weight_hh_l0.T``.
 Each step is one matrix product for all four gates, a_t = x_t W_x + h_{t-1} W_h + b (B, 4H), then the
-cell of :mod:`rnnlab.lstm_cell`::
+cell of :mod:`rnnlab.layers.lstm_cell`::
 
     i = sigmoid(a_i)   f = sigmoid(a_f)   g = tanh(a_g)   o = sigmoid(a_o)
     c_t = f * c_{t-1} + i * g
@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._layers import check_backward, check_inputs, init_gated_params, input_projection, projection_grads
-from .backend import get_xp
+from ..backend import get_xp
+from ._common import check_backward, check_inputs, init_gated_params, input_projection, projection_grads
 from .lstm_cell import GATES, N_GATES, LSTMCell, forward_buffers, gate_views, initial_state
 
 

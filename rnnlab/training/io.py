@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .backend import to_numpy
+from ..backend import to_numpy
 
 FORMAT = "rnnlab-model-v1"
 _PREFIX = "param__"

@@ -1,7 +1,7 @@
 """The LSTM cell: one time step's equations, forward and backward, written once for every LSTM of rnnlab.
 
-:mod:`rnnlab.lstm` (batched) and :mod:`rnnlab.lstm_sequential` (one sample at a time) compute their steps
-with it; :mod:`rnnlab.lstm_cupy` (GPU) takes the gate order, the gate views, the initial state and the buffers
+:mod:`rnnlab.layers.lstm` (batched) and :mod:`rnnlab.parallel.lstm_sequential` (one sample at a time) compute their steps
+with it; :mod:`rnnlab.parallel.lstm_fused` (GPU) takes the gate order, the gate views, the initial state and the buffers
 from it, and its fused CUDA kernels are the one other expression of these equations
 (``tests/test_lstm_cell.py`` holds them to this one). With the step's pre-activations
 a_t = x_t W_x + h_{t-1} W_h + b (..., 4H), split into the gate blocks i, f, g, o::
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_state
+from .._checks import check_state
 
 #: The gate blocks of W_x, W_h, b and of every (..., 4H) array, in PyTorch's order.
 GATES = ("i", "f", "g", "o")

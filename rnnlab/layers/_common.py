@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_dY, check_params, check_sequence, check_state
-from .backend import get_xp
+from .._checks import check_dY, check_params, check_sequence, check_state
+from ..backend import get_xp
 from .init import gate_blocks, glorot_uniform, orthogonal
 
 

@@ -5,19 +5,19 @@ Time-major: ``X`` is (T, B, D). The output at step t joins both directions' hidd
     Y[t] = [h_fwd_t, h_bwd_t]      (T, B, 2H)
 
 where h_fwd_t has read x_1..x_t and h_bwd_t has read x_T..x_t. Each direction has its own
-parameters in the cell's convention (``rnnlab.rnn``, ``lstm`` or ``gru``). Because h_bwd_t needs the
+parameters in the cell's convention (``rnnlab.layers.rnn``, ``lstm`` or ``gru``). Because h_bwd_t needs the
 *future* inputs, a bidirectional layer cannot forecast: use it only when the whole sequence is known.
 """
 from __future__ import annotations
 
-from .backend import get_xp
+from ..backend import get_xp
 
 
 def forward(layer, params_fwd, params_bwd, X, states=None):
     """Run both directions.
 
     Inputs:
-        layer: a layer module (``rnnlab.rnn``, ``lstm``, ``gru``)
+        layer: a layer module (``rnnlab.layers.rnn``, ``lstm``, ``gru``)
         params_fwd, params_bwd: the two directions' parameter dicts (same D and H)
         X: (T, B, D)
         states: None or a pair (state_fwd, state_bwd); the backward direction starts after x_T

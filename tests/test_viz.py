@@ -112,3 +112,13 @@ def test_a_diagram_draws_into_a_given_axes():
 def test_bad_sizes_raise_value_errors_that_name_the_argument(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_a_new_diagram_is_small_on_screen_and_full_size_when_saved(tmp_path):
+    import struct
+
+    fig = viz.lstm_cell()
+    assert fig.dpi == viz.primitives.SCREEN_DPI
+    fig.savefig(tmp_path / "cell.png", dpi=100)
+    width, height = struct.unpack(">II", (tmp_path / "cell.png").read_bytes()[16:24])
+    assert (width, height) == tuple(round(100 * v) for v in fig.get_size_inches())

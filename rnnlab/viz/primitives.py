@@ -23,18 +23,23 @@ COLORS = {
 }
 
 
+# On screen (a notebook's output, a slide) a new diagram shows at this many pixels per inch, so that a cell
+# diagram fits a 960x700 slide with its heading; ``savefig(..., dpi=100)`` still writes the full-size PNG.
+SCREEN_DPI = 64
+
+
 def canvas(width: float, height: float, *, scale: float = 0.75, ax=None):
     """A figure (or the given axes) showing the box [0, width] x [0, height], equal aspect, no frame.
 
     Returns ``(fig, ax)``. With ``ax`` given it draws there and returns that axes' figure. A new figure is a
-    pyplot figure, so that a notebook shows it with ``plt.show()`` like any other.
+    pyplot figure (at ``SCREEN_DPI``), so that a notebook shows it with ``plt.show()`` like any other.
     """
     if width <= 0 or height <= 0:
         raise ValueError(f"width and height must be positive; got width={width}, height={height}")
     if ax is None:
         import matplotlib.pyplot as plt  # here, so that importing rnnlab never picks a backend
 
-        ax = plt.figure(figsize=(width * scale, height * scale)).add_subplot()
+        ax = plt.figure(figsize=(width * scale, height * scale), dpi=SCREEN_DPI).add_subplot()
     fig = ax.figure
     ax.set_xlim(0, width)
     ax.set_ylim(0, height)

@@ -4,6 +4,7 @@ import warnings
 import numpy as np
 import pytest
 
+from rnnlab.layers import functional
 from rnnlab.layers.functional import cross_entropy, log_softmax, mse, relu, sigmoid, softmax, tanh
 from rnnlab.layers.gradcheck import numerical_gradient, relative_error
 
@@ -114,3 +115,32 @@ def test_mse_value_and_gradient(shape):
 def test_mse_rejects_mismatched_shapes():
     with pytest.raises(ValueError, match=r"pred \(4, 1\) and target \(4,\)"):
         mse(np.zeros((4, 1)), np.zeros(4))
+
+
+@pytest.mark.parametrize("activation, derivative", [
+    (sigmoid, functional.sigmoid_derivative), (tanh, functional.tanh_derivative), (relu, functional.relu_derivative),
+])
+def test_activation_derivatives_match_central_differences(activation, derivative):
+    x = np.linspace(-4, 4, 41) + 0.013  # off the grid point 0, where ReLU has no derivative
+    numeric = numerical_gradient(lambda: activation(x).sum(), x)  # d/dx_k sum_j f(x_j) = f'(x_k)
+    assert relative_error(derivative(x), numeric) < 1e-8
+
+
+def test_derivative_maxima_are_the_bounds_bptt_uses():
+    x = np.linspace(-10, 10, 2001)
+    assert functional.sigmoid_derivative(x).max() == 0.25 and functional.tanh_derivative(x).max() == 1.0
+    assert set(np.unique(functional.relu_derivative(x))) == {0.0, 1.0}
+
+
+def test_softmax_jacobian_matches_central_differences_and_sums_to_zero():
+    z = np.array([0.5, -1.0, 2.0, 0.0])
+    numeric = np.stack([numerical_gradient(lambda i=i: softmax(z)[i], z) for i in range(z.size)])
+    J = functional.softmax_jacobian(z)
+    assert relative_error(J, numeric) < 1e-8
+    np.testing.assert_allclose(J.sum(axis=0), 0.0, atol=1e-15)  # the outputs always sum to 1
+    np.testing.assert_allclose(J, J.T)
+
+
+def test_softmax_jacobian_wants_one_vector():
+    with pytest.raises(ValueError, match=r"z must be 1-D \(K,\); got shape \(2, 3\)"):
+        functional.softmax_jacobian(np.zeros((2, 3)))

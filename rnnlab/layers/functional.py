@@ -71,3 +71,30 @@ def mse(pred, target):
         )
     diff = pred - target
     return (diff * diff).mean(), 2 * diff / diff.size
+
+
+# Derivatives, written from the activation's own output where that is the cheap form (as BPTT uses them).
+def sigmoid_derivative(x):
+    """d sigmoid(x) / dx = s (1 - s) with s = sigmoid(x); at most 1/4, reached at x = 0."""
+    s = sigmoid(x)
+    return s * (1 - s)
+
+
+def tanh_derivative(x):
+    """d tanh(x) / dx = 1 - tanh(x)^2; at most 1, reached at x = 0."""
+    t = get_xp(x).tanh(x)
+    return 1 - t * t
+
+
+def relu_derivative(x):
+    """d relu(x) / dx: 1 where x > 0, 0 elsewhere (the value 0 at x = 0 is a convention)."""
+    return (x > 0).astype(x.dtype)
+
+
+def softmax_jacobian(z):
+    """The Jacobian of softmax at a 1-D ``z``: J[i, j] = d s_i / d z_j = s_i (delta_ij - s_j), i.e. diag(s) - s s^T."""
+    if z.ndim != 1:
+        raise ValueError(f"z must be 1-D (K,); got shape {tuple(z.shape)}")
+    xp = get_xp(z)
+    s = softmax(z)
+    return xp.diag(s) - xp.outer(s, s)

@@ -129,6 +129,17 @@ def test_03_bai_tap_3_slide_convention_from_rnnlab_gates():
     assert not np.allclose(H1_SLIDE_HAND, H1_D2L_HAND)
 
 
+def test_03_exercise_4_y_hat_1_with_the_output_layer_the_slide_leaves_out():
+    # Notebook 03's Exercise 4: y-hat_1 = softmax(V h_1 + c), V = [[1, -1], [2, 0]], c = 0 (column vectors).
+    # By hand, d2l: V h_1 = [h_1[0] - h_1[1], 2 h_1[0]]; softmax of two logits a is [1 - p, p], p = 1/(1 + e^(a0 - a1)).
+    y_hat_d2l_hand = [0.4595619540336424, 0.5404380459663576]  # logits [0.0677..., 0.2298...]
+    y_hat_slide_hand = [0.14221956242741574, 0.8577804375725843]  # logits [-0.0987..., 1.6982...]
+    V = np.array([[1.0, -1.0], [2.0, 0.0]])
+    h1 = _one_step(gru, gru_params_03(), [1.0, 0.0])
+    np.testing.assert_allclose(functional.softmax(V @ h1), y_hat_d2l_hand, rtol=0, atol=ATOL)
+    np.testing.assert_allclose(functional.softmax(V @ np.array(H1_SLIDE_HAND)), y_hat_slide_hand, rtol=0, atol=ATOL)
+
+
 # ---------------------------------------------------------------------------------------------
 # 04: VietAI Bài tập 4 (bidirectional), s_t = f(W s_{t-1} + U x_t), y_t = V_A s_t + V_A' s'_t
 

@@ -26,6 +26,20 @@ def test_stacked_forward_equals_layers_run_by_hand(layer):
 
 
 @pytest.mark.parametrize("layer", LAYERS, ids=lambda m: m.__name__.split(".")[-1])
+def test_each_layer_input_weight_has_the_width_of_what_it_reads(layer):
+    # Notebook 04's erratum on the HUST stacked-RNN slide: layer 1 reads x (d), layer l >= 2 reads h^(l-1).
+    d, widths, G = 3, [5, 4, 4], layer.N_GATES
+    params = stacked.init_params(layer, d, widths, dtype=np.float64)
+    assert [p["W_x"].shape for p in params] == [(3, 5 * G), (5, 4 * G), (4, 4 * G)]
+    assert [p["W_h"].shape for p in params] == [(5, 5 * G), (4, 4 * G), (4, 4 * G)]
+    assert [p["b"].shape for p in params] == [(5 * G,), (4 * G,), (4 * G,)]
+    wrong = [dict(p) for p in params]
+    wrong[1]["W_x"] = np.zeros((d, 4 * G))  # layer 2 given the input width of layer 1
+    with pytest.raises(ValueError, match="W_x expects D=3"):
+        stacked.forward(layer, wrong, np.zeros((6, 2, d)))
+
+
+@pytest.mark.parametrize("layer", LAYERS, ids=lambda m: m.__name__.split(".")[-1])
 def test_stacked_backward_matches_numerical_gradient(layer):
     rng = np.random.default_rng(2)
     X = rng.standard_normal((4, 2, 3))

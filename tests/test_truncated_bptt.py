@@ -42,6 +42,9 @@ def test_chunk_bounds():
     assert chunk_bounds(6, 3) == [(0, 3), (3, 6)]
     assert chunk_bounds(7, 7) == [(0, 7)] == chunk_bounds(7, 100)
     assert chunk_bounds(4, np.int64(1)) == [(0, 1), (1, 2), (2, 3), (3, 4)]
+    assert chunk_bounds(7, 3, from_end=True) == [(0, 1), (1, 4), (4, 7)]
+    assert chunk_bounds(6, 3, from_end=True) == chunk_bounds(6, 3)
+    assert chunk_bounds(7, 9, from_end=True) == [(0, 7)]
 
 
 @pytest.mark.parametrize("k", [0, -2, 2.5, 3.0, "3", True, None])
@@ -198,7 +201,7 @@ def test_regressor_with_k_at_least_T_is_the_regressor_exactly(layer):
         assert trunc.last_peak_bytes == lstm_cache_bytes(6, 5, 4, 8)
 
 
-@pytest.mark.parametrize("k", [1, 2, 4])
+@pytest.mark.parametrize("k", [1, 2, 4, 5])
 def test_regressor_with_k_below_T(k):
     X, Y = _regression_case()
     full = SequenceRegressor(2, 4, 1, seed=2, layer=lstm_sequential)
@@ -207,8 +210,8 @@ def test_regressor_with_k_below_T(k):
     assert trunc.loss(params, X, Y) == full.loss(params, X, Y)  # the same forward pass
     loss, g = trunc.loss_and_grads(params, X, Y)
     assert loss == full.loss(params, X, Y)
-    # the layer's gradient is that of the last chunk started from the carried state, via the head's dh_T
-    start = chunk_bounds(6, k)[-1][0]
+    # the layer's gradient is that of the last k steps started from the carried state, via the head's dh_T
+    start = 6 - k
     layer_params = {key: params[key] for key in KEYS}
     s = _states(lstm_sequential, layer_params, X, None, [(start, 6)])[0]
     _, (h_T, _), cache = lstm_sequential.forward(layer_params, X[start:], s)

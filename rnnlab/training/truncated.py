@@ -22,15 +22,19 @@ from ..layers.functional import mse
 from .models import SequenceRegressor
 
 
-def chunk_bounds(T: int, k: int) -> list[tuple[int, int]]:
-    """The chunks (start, stop) of a sequence of T steps cut every k steps: [(0, k), (k, 2k), ..., (., T)].
+def chunk_bounds(T: int, k: int, from_end: bool = False) -> list[tuple[int, int]]:
+    """The chunks (start, stop), in order, of a sequence of T steps cut every k steps.
 
-    Raises ValueError, naming k and T, unless k is a positive integer (k >= T gives the one chunk (0, T)).
+    From the start, [(0, k), (k, 2k), ..., (., T)], the last chunk shorter when k does not divide T; with
+    ``from_end`` the cuts are counted back from T, so the last chunk is the full (T-k, T) and the first one
+    is the shorter. Raises ValueError, naming k and T, unless k is a positive integer (k >= T: one chunk).
     """
     if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
         raise ValueError(f"k (the chunk length of truncated BPTT) must be a positive integer; got k={k!r} "
                          f"for a sequence of T={T} steps")
     k = int(k)
+    if from_end:
+        return [(max(stop - k, 0), stop) for stop in range(T, 0, -k)][::-1]
     return [(start, min(start + k, T)) for start in range(0, T, k)]
 
 
@@ -110,7 +114,8 @@ class TruncatedBPTTRegressor(SequenceRegressor):
     ``TruncatedBPTTRegressor(input_size, hidden_size, output_size, k, seed=0, dtype=np.float64, xp=np,
     layer=None)``. Its parameters, forward pass, predictions and loss are the regressor's; only
     ``loss_and_grads`` differs: the loss reads h_T, so the gradient enters the last chunk and stops at its
-    first step. The chunks before it run forward only, and no cache but the last chunk's is kept.
+    first step. The chunks are counted back from T (``chunk_bounds(T, k, from_end=True)``), so the gradient
+    sees the last k steps. The chunks before run forward only, and no cache but the current chunk's is kept.
     With k >= T the gradients are the regressor's, exactly. Pass it to ``rnnlab.training.train.fit``.
     """
 
@@ -130,7 +135,7 @@ class TruncatedBPTTRegressor(SequenceRegressor):
         self._check_params(params)
         layer_params = {key: params[key] for key in ("W_x", "W_h", "b")}
         state, cache, peak = None, None, 0
-        for start, stop in chunk_bounds(X.shape[0], self.k):
+        for start, stop in chunk_bounds(X.shape[0], self.k, from_end=True):
             if cache is not None:
                 state, cache = _detached(state), None  # frees the previous chunk's cache before the next
             _, state, cache = self.layer.forward(layer_params, X[start:stop], state)

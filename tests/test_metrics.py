@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnnlab.training.metrics import mae, mape, rmse, split_by_time
+from rnnlab.training.metrics import angle_error, angle_mse, mae, mape, rmse, split_by_time
 
 
 def test_values_on_a_small_example():
@@ -73,3 +73,20 @@ def test_split_by_time_errors():
         split_by_time(months[::-1], ("1951-01",))
     with pytest.raises(ValueError, match="strictly increasing"):
         split_by_time(months, ("1951-06", "1951-01"))
+
+
+def test_angle_error_wraps_around_the_circle():
+    np.testing.assert_allclose(angle_error([359.0, 1.0, 90.0, 0.0], [1.0, 359.0, 270.0, 720.0]), [2.0, -2.0, -180.0, 0.0])
+    assert angle_mse([359.0], [1.0]) == 4.0
+    assert rmse([359.0], [1.0]) ** 2 == 358.0**2  # what a plain regression of the number counts
+    np.testing.assert_allclose(angle_error([3.0], [-3.0], period=2 * np.pi), [2 * np.pi - 6.0])
+    rng = np.random.default_rng(0)
+    a, b = rng.uniform(0, 360, 1000), rng.uniform(0, 360, 1000)
+    assert np.all(np.abs(angle_error(a, b)) <= 180.0)
+
+
+def test_angle_error_refuses_bad_input():
+    with pytest.raises(ValueError, match="period"):
+        angle_error([1.0], [2.0], period=0)
+    with pytest.raises(ValueError, match="same shape"):
+        angle_mse([1.0, 2.0], [1.0])

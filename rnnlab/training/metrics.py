@@ -1,4 +1,4 @@
-"""Forecast error metrics (RMSE, MAE, MAPE in percent) and a chronological split.
+"""Forecast error metrics (RMSE, MAE, MAPE in percent, the error of an angle) and a chronological split.
 
 Each metric takes ``y_true`` and ``y_pred`` of the same shape (NumPy or CuPy arrays,
 pandas Series or plain lists) and returns one Python float over all elements.
@@ -49,6 +49,23 @@ def mape(y_true, y_pred) -> float:
             f"has {int(np.sum(true == 0))} zero(s)"
         )
     return float(100.0 * np.mean(np.abs(pred - true) / np.abs(true)))
+
+
+def angle_error(y_true, y_pred, period: float = 360.0) -> np.ndarray:
+    """The error of angles on the circle: pred - true wrapped into [-period/2, period/2), elementwise.
+
+    Degrees by default: a forecast of 1 for a true 359 is 2 degrees off, not -358. The plain difference of
+    two angles, as a regression on the raw numbers sees it, counts the way round the back of the circle.
+    """
+    if not period > 0:
+        raise ValueError(f"period must be positive; got period={period!r}")
+    true, pred = _pair(y_true, y_pred)
+    return (pred - true + period / 2) % period - period / 2
+
+
+def angle_mse(y_true, y_pred, period: float = 360.0) -> float:
+    """Mean squared :func:`angle_error` (degrees squared by default): at most (period/2)**2 per angle."""
+    return float(np.mean(angle_error(y_true, y_pred, period) ** 2))
 
 
 def split_by_time(times, boundaries) -> tuple[np.ndarray, ...]:

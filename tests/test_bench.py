@@ -550,10 +550,10 @@ def test_graded_targets_all_met_and_gpu_rows_not_measured():
     cpu = table[table["machine"] != "-"]
     assert _verdicts(cpu) == {"75%": "met", "100%": "met", "125%": "met", "150%": "met"}
     assert set(cpu["parallelism"]) == {"vectorisation over the batch, one thread"}
-    assert cpu["measured"].iloc[0] == "20.0x, airline training step"
-    assert cpu["measured"].iloc[3].startswith("slope 0.58, full batch, 4 sizes")
-    gpu = table[table["parallelism"] == "a GPU"]
-    assert list(gpu["grade"]) == ["75%", "100%", "125%", "150%"] and set(gpu["verdict"]) == {"not measured"}
+    assert cpu["measured"].iloc[0] == "20.0x (airline step)" and set(cpu["device"]) == {"CPU"}
+    assert cpu["measured"].iloc[3] == "slope 0.58 (full batch, 4 sizes)"
+    gpu = table[table["device"] == "GPU"]
+    assert set(gpu["parallelism"]) == {"a GPU"} and list(gpu["grade"]) == ["75%", "100%", "125%", "150%"] and set(gpu["verdict"]) == {"not measured"}
 
 
 def test_graded_targets_not_met_speedup_and_a_slope_of_one_or_more():
@@ -679,3 +679,10 @@ def test_the_recorded_csvs_are_read_by_the_reader():
     for name, df in recorded.items():
         assert list(df.columns) == bench.CSV_FIELDS, name
         assert results.peak_gflops(df, "cpu") > 0 and results.airline_shape(df)["B"] == bench.airline_windows()
+
+
+def test_profile_report_says_where_the_step_goes_or_nothing_without_profile_rows():
+    recorded = next(iter(results.load_results().values()))
+    lines = results.profile_report(recorded, **bench.CPU_TARGET)
+    assert len(lines) == 4 and lines[0].startswith("step ") and "Python overhead" in lines[3]
+    assert results.profile_report(_frame(_graded_rows(1.0, 1.0, SLOPE_105)), **bench.CPU_TARGET) == []

@@ -20,7 +20,8 @@ def _fmt(v: float) -> str:
 
 def speedup_bars(ax, name, df) -> list[str]:
     """Bars: speed-up over the sequential LSTM of each implementation, airline step and the CPU-check shape."""
-    shapes = {"airline step": br.airline_shape(df), CPU_TARGET_LABEL: dict(CPU_TARGET)}
+    air = br.airline_shape(df)
+    shapes = {"airline step, B={B}, D={D}, H={H}, T={T}".format(**air): air, CPU_TARGET_LABEL: dict(CPU_TARGET)}
     width = 0.8 / len(shapes)
     lines = []
     for k, (label, shape) in enumerate(shapes.items()):

@@ -182,3 +182,19 @@ def profile_split(df: pd.DataFrame, **shape) -> dict | None:
         "overhead_us_per_step": per_step_us,
         "overhead_ms_per_train_step": None if per_step_us is None or T is None else per_step_us * T / 1e3,
     }
+
+
+def profile_report(df: pd.DataFrame, **shape) -> list[str]:
+    """:func:`profile_split` at one shape as lines of text (an empty list without profile rows)."""
+    split, peak = profile_split(df, **shape), peak_gflops(df, "cpu")
+    if split is None or not peak:
+        return []
+    lines = [f"step {split['step_ms']:.2f} ms = matrix products {split['gemm_ms']:.2f} ms "
+             f"({100 * split['gemm_share']:.0f}%) + elementwise work and Python {split['rest_ms']:.2f} ms",
+             f"the products alone run at {split['gemm_gflops']:.1f} GFLOP/s = {100 * split['gemm_gflops'] / peak:.0f}% "
+             f"of the {peak:.1f} GFLOP/s sgemm peak;",
+             f"the whole step at {split['step_gflops']:.1f} GFLOP/s = {100 * split['step_gflops'] / peak:.0f}%"]
+    if split["overhead_us_per_step"] is not None:
+        lines.append(f"Python overhead: {split['overhead_us_per_step']:.0f} us per time step forward+backward, "
+                     f"{split['overhead_ms_per_train_step']:.2f} ms for T={shape['T']}")
+    return lines

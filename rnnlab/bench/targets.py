@@ -5,6 +5,8 @@ measured", never estimated. Each figure says which kind of parallelism produced 
 """
 from __future__ import annotations
 
+import textwrap
+
 import pandas as pd
 
 from .flops import lstm_flops
@@ -23,7 +25,7 @@ GRADED_TARGETS = (
 #: The parallel implementation judged on each device: the course's batched LSTM on the CPU, its fused
 #: kernels on the GPU.
 JUDGED = {"cpu": "numpy", "gpu": "cupy_fused"}
-GRADED_COLUMNS = ["grade", "target", "required", "measured", "verdict", "parallelism", "machine"]
+GRADED_COLUMNS = ["grade", "device", "target", "required", "measured", "verdict", "parallelism", "machine"]
 
 
 def verdict(value, ok: bool) -> str:
@@ -62,8 +64,8 @@ def machine(name: str, df: pd.DataFrame, device: str) -> str:
     return f"{name}: {r['cpu_name']}, {int(r['cpu_cores'])} cores, {int(r['threads'])} thread(s)"
 
 
-def caption(name: str, df: pd.DataFrame) -> str:
-    """One line: where a CSV's figures were measured and which kind of parallelism produced each curve."""
+def caption(name: str, df: pd.DataFrame, width: int = 100) -> str:
+    """Where a CSV's figures were measured and which kind of parallelism produced each curve (wrapped text)."""
     kinds: dict = {}
     for impl in ORDER:
         if (df["implementation"] == impl).any():
@@ -74,7 +76,7 @@ def caption(name: str, df: pd.DataFrame) -> str:
     parts = [f"{' and '.join(labels)}: {kind}" for kind, labels in kinds.items()]
     if not has_gpu(df):
         parts.append("GPU: not measured")
-    return f"{name} ({where}). " + "; ".join(parts)
+    return textwrap.fill(f"{name} ({where}). " + "; ".join(parts), width, subsequent_indent="  ")
 
 
 def _required(what: str, threshold: float) -> str:
@@ -119,17 +121,18 @@ def graded_targets(results: dict, batching: str = "full batch") -> pd.DataFrame:
                 if what == "speedup":
                     value = speedup
                     ok = value is not None and (value > threshold if threshold == 1 else value >= threshold)
-                    text = None if value is None else f"{value:.1f}x, airline training step"
+                    text = None if value is None else f"{value:.1f}x (airline step)"
                 else:
                     value = slope
                     ok = value is not None and value < threshold
-                    text = None if value is None else f"slope {value:.2f}, {batching}, {points} sizes"
-                rows.append({"grade": grade, "target": target, "required": _required(what, threshold),
+                    text = None if value is None else f"slope {value:.2f} ({batching}, {points} sizes)"
+                rows.append({"grade": grade, "device": device.upper(), "target": target,
+                             "required": _required(what, threshold),
                              "measured": text or "-",
                              "verdict": verdict(value, ok), "parallelism": kind, "machine": where})
     if "gpu" not in measured_devices:
         for grade, target, what, threshold in GRADED_TARGETS:
-            rows.append({"grade": grade, "target": target, "required": _required(what, threshold),
+            rows.append({"grade": grade, "device": "GPU", "target": target, "required": _required(what, threshold),
                          "measured": "no GPU CSV recorded", "verdict": NOT_MEASURED, "parallelism": "a GPU",
                          "machine": "-"})
     return pd.DataFrame(rows, columns=GRADED_COLUMNS)

@@ -673,6 +673,16 @@ def test_each_figure_draws_the_recorded_csv_and_says_what_it_shows(plot, tmp_pat
         plots.draw({}, plot)
 
 
+def test_step_parallelism_draws_one_grid_per_step():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    fig = plots.step_parallelism(T=3, rows=2, cols=2)
+    assert len(fig.axes[0].patches) == 3 * 2 * 2
+    with pytest.raises(ValueError, match="T, rows, cols must be >= 1"):
+        plots.step_parallelism(T=0)
+
+
 def test_the_recorded_csvs_are_read_by_the_reader():
     recorded = results.load_results()  # data/benchmarks: the recorded runs notebook 11 plots
     assert recorded, "no recorded benchmark CSV in data/benchmarks"

@@ -1,7 +1,8 @@
-"""Notebook 11's figures: each draws one recorded CSV on one matplotlib axes and returns what it shows as text.
+"""Notebooks 10 and 11's figures: each of 11's draws one recorded CSV on one axes and returns its text.
 
-Every function takes ``(ax, name, df)``: the axes, the CSV's name (its machine) and its rows, draws from
-the rows only, and returns lines to print, so that a figure's numbers are also in the notebook's text.
+Every function of notebook 11 takes ``(ax, name, df)``: the axes, the CSV's name (its machine) and its
+rows, draws from the rows only, and returns lines to print, so that a figure's numbers are also in the
+notebook's text. ``step_parallelism`` is notebook 10's picture of what is parallel in an LSTM.
 """
 from __future__ import annotations
 
@@ -134,4 +135,29 @@ def draw(results: dict, plot, path=None):
             print(line)
     if path is not None:
         fig.savefig(path, dpi=100, bbox_inches="tight")
+    return fig
+
+
+def step_parallelism(T: int = 5, rows: int = 4, cols: int = 8):
+    """Each step a grid of independent (batch, unit) elements; red arrows: h and c carried to the next step."""
+    import matplotlib.pyplot as plt
+
+    if min(T, rows, cols) < 1:
+        raise ValueError(f"T, rows, cols must be >= 1; got {(T, rows, cols)}")
+    fig, ax = plt.subplots(figsize=(9, 2.8))
+    for t in range(T):
+        x0 = t * (cols + 4)
+        for r in range(rows):
+            for c in range(cols):
+                ax.add_patch(plt.Rectangle((x0 + c, r), 0.85, 0.85, color="tab:blue", alpha=0.6))
+        ax.text(x0 + cols / 2, rows + 0.4, f"step t={t + 1}", ha="center")
+        if t < T - 1:
+            ax.annotate("", xy=(x0 + cols + 3.2, rows / 2), xytext=(x0 + cols + 0.2, rows / 2),
+                        arrowprops=dict(arrowstyle="->", lw=2, color="tab:red"))
+            ax.text(x0 + cols + 1.7, rows / 2 + 0.3, "h, c", ha="center", color="tab:red")
+    ax.text(0, -0.9, "blue: B x 4H independent elements per step (parallel);  "
+            "red: h_t needs h_(t-1) (sequential)", fontsize=9)
+    ax.set_xlim(-0.5, T * (cols + 4))
+    ax.set_ylim(-1.3, rows + 1)
+    ax.set_axis_off()
     return fig

@@ -683,6 +683,17 @@ def test_step_parallelism_draws_one_grid_per_step():
         plots.step_parallelism(T=0)
 
 
+def test_launch_bars_draw_each_versions_total():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    direct = launches.per_step(launches.count_direct)
+    fused = pd.DataFrame({"forward": [2], "backward": [2]}, index=["total"])
+    fig = plots.launch_bars(direct, fused)
+    heights = sorted(p.get_height() for p in fig.axes[0].patches)
+    assert heights == sorted([2, 2, direct.loc["total", "forward"], direct.loc["total", "backward"]])
+
+
 def test_the_recorded_csvs_are_read_by_the_reader():
     recorded = results.load_results()  # data/benchmarks: the recorded runs notebook 11 plots
     assert recorded, "no recorded benchmark CSV in data/benchmarks"

@@ -32,16 +32,17 @@ def speedup_bars(ax, name, df) -> list[str]:
         xs = [br.ORDER.index(i) + k * width for i in sp["implementation"]]
         bars = ax.bar(xs, sp["speedup"], width=width, label=label)
         ax.bar_label(bars, labels=[_fmt(v) for v in sp["speedup"]], fontsize=8)
-        lines.append(f"{name}, {label}: " + ", ".join(f"{i} {v:.1f}x" for i, v in zip(sp["implementation"],
-                                                                                   sp["speedup"])))
+        lines.append(f"{label}: " + ", ".join(f"{i} {v:.1f}x" for i, v in zip(sp["implementation"], sp["speedup"])
+                                              if i != "sequential"))
     for level, style, text in ((5, ":", "5x (100%)"), (10, "--", "10x (125%)")):
         ax.axhline(level, ls=style, c="gray")
         ax.text(-0.4, level * 1.05, text, fontsize=8, color="gray")
     ax.set_yscale("log")
+    ax.set_ylim(top=ax.get_ylim()[1] * 4)  # room for the legend above the tallest bar
     ax.set_xticks(range(len(br.ORDER)), [br.LABELS[i].replace(" ", "\n", 1) for i in br.ORDER], fontsize=8)
     ax.set_ylabel("speed-up over sequential (training step)")
     ax.set_title(name)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper right")
     return lines
 
 
@@ -128,7 +129,7 @@ def draw(results: dict, plot, path=None):
 
     if not results:
         raise ValueError("results is empty: no recorded CSV to draw")
-    fig, axes = plt.subplots(1, len(results), figsize=(6 * len(results), 4), squeeze=False)
+    fig, axes = plt.subplots(1, len(results), figsize=(6 * len(results), 3.2), squeeze=False)
     for ax, (name, df) in zip(axes[0], results.items()):
         print(caption(name, df))
         for line in plot(ax, name, df):
@@ -160,4 +161,26 @@ def step_parallelism(T: int = 5, rows: int = 4, cols: int = 8):
     ax.set_xlim(-0.5, T * (cols + 4))
     ax.set_ylim(-1.3, rows + 1)
     ax.set_axis_off()
+    return fig
+
+
+def launch_bars(direct, fused):
+    """Stacked bars: launches per time step, forward and backward, of the direct port and of lstm_fused.
+
+    ``direct`` and ``fused`` are :func:`rnnlab.bench.launches.per_step` tables (their "total" row is drawn).
+    """
+    import matplotlib.pyplot as plt
+
+    fwd = [int(t.loc["total", "forward"]) for t in (direct, fused)]
+    bwd = [int(t.loc["total", "backward"]) for t in (direct, fused)]
+    fig, ax = plt.subplots(figsize=(6, 3))
+    labels = ["direct port\n(rnnlab.layers.lstm on CuPy)", "fused\n(rnnlab.parallel.lstm_fused)"]
+    ax.bar(labels, fwd, label="forward", color="tab:blue")
+    ax.bar(labels, bwd, bottom=fwd, label="backward", color="tab:orange")
+    for k, total in enumerate(f + b for f, b in zip(fwd, bwd)):
+        ax.text(k, total + 1, str(total), ha="center")
+    ax.set_ylabel("kernel launches per time step")
+    ax.set_ylim(0, 1.15 * max(f + b for f, b in zip(fwd, bwd)))
+    ax.set_title("Launches per LSTM step (counted)")
+    ax.legend()
     return fig

@@ -190,11 +190,11 @@ def profile_report(df: pd.DataFrame, **shape) -> list[str]:
     if split is None or not peak:
         return []
     lines = [f"step {split['step_ms']:.2f} ms = matrix products {split['gemm_ms']:.2f} ms "
-             f"({100 * split['gemm_share']:.0f}%) + elementwise work and Python {split['rest_ms']:.2f} ms",
-             f"the products alone run at {split['gemm_gflops']:.1f} GFLOP/s = {100 * split['gemm_gflops'] / peak:.0f}% "
-             f"of the {peak:.1f} GFLOP/s sgemm peak;",
-             f"the whole step at {split['step_gflops']:.1f} GFLOP/s = {100 * split['step_gflops'] / peak:.0f}%"]
+             f"({100 * split['gemm_share']:.0f}%) + the rest {split['rest_ms']:.2f} ms",
+             f"the products alone: {split['gemm_gflops']:.1f} GFLOP/s = {100 * split['gemm_gflops'] / peak:.0f}% "
+             f"of the {peak:.1f} GFLOP/s sgemm peak",
+             f"the whole step: {split['step_gflops']:.1f} GFLOP/s = {100 * split['step_gflops'] / peak:.0f}%"]
     if split["overhead_us_per_step"] is not None:
-        lines.append(f"Python overhead: {split['overhead_us_per_step']:.0f} us per time step forward+backward, "
+        lines.append(f"Python overhead: {split['overhead_us_per_step']:.0f} us per time step, "
                      f"{split['overhead_ms_per_train_step']:.2f} ms for T={shape['T']}")
     return lines

@@ -46,7 +46,7 @@ def parallelism(df: pd.DataFrame, implementation: str) -> str:
         raise ValueError(f"implementation {implementation!r} has no rows in this CSV; it has "
                          f"{sorted(df['implementation'].unique())}")
     if implementation == "sequential":
-        return "none: one sample, one step at a time"
+        return "none (one sample, one step at a time)"
     if (rows["device"] == "gpu").any():
         return "a GPU"
     threads = int(rows["threads"].max())

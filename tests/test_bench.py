@@ -13,7 +13,7 @@ import pytest
 
 from rnnlab import bench, lstm
 from rnnlab.backend import gpu_available
-from rnnlab.bench import implementations, machine, results
+from rnnlab.bench import implementations, launches, machine, plots, results, targets
 from rnnlab.bench.timers import HostTimer, n_repeat
 
 TINY = dict(warmup=1, min_repeat=5, max_repeat=5, budget_s=0.0)
@@ -515,11 +515,92 @@ def test_speedup_crossover_and_targets_from_synthetic_rows():
     assert results.crossover_batch(df, "cupy_fused", "numpy") == 8
     assert results.peak_gflops(df) == 100.0
     cpu_only = df[df["device"] == "cpu"]
-    table = results.targets_table({"m": cpu_only})
-    assert list(table["result"]) == ["met", "missed", "missed", results.NOT_MEASURED_GPU, results.NOT_MEASURED_GPU]
-    assert table["measured"].iloc[1].startswith("40% of 100")
-    gpu_table = results.targets_table({"m": df})
-    assert results.NOT_MEASURED_GPU not in set(gpu_table["result"])
+    table = targets.targets_table({"m": cpu_only})
+    assert list(table["result"]) == ["not met", "not met", targets.NOT_MEASURED_GPU, targets.NOT_MEASURED_GPU]
+    assert table["measured"].iloc[0].startswith("40% of 100")
+    gpu_table = targets.targets_table({"m": df})
+    assert targets.NOT_MEASURED_GPU not in set(gpu_table["result"])
+
+
+# ---- the proposal's graded targets (rnnlab.bench.targets), on synthetic rows
+
+
+SLOPE_105 = [2.0 ** (1.05 * k) for k in range(4)]  # epoch times for 1x, 2x, 4x, 8x the data: slope 1.05
+
+
+def _graded_rows(seq_ms, par_ms, epoch_ms, impl="numpy", device="cpu", threads=1):
+    """An airline step (sequential and ``impl``) and a full-batch epoch sweep with the given times."""
+    air = dict(work="train_step", sweep="airline", T=12, B=132, D=1, H=32)
+    rows = [dict(implementation="sequential", median_ms=seq_ms, threads=threads, **air),
+            dict(implementation=impl, median_ms=par_ms, device=device, threads=threads, **air)]
+    for n, ms in zip((132, 264, 528, 1056), epoch_ms):
+        rows.append(dict(implementation=impl, work="epoch", sweep="dataset", T=12, B=n, D=1, H=32, n_windows=n,
+                         median_ms=ms, device=device, threads=threads))
+    return [dict(r, cpu_name="Test CPU", cpu_cores=2) for r in rows]
+
+
+def _verdicts(table, parallelism=None):
+    rows = table if parallelism is None else table[table["parallelism"] == parallelism]
+    return dict(zip(rows["grade"], rows["verdict"]))
+
+
+def test_graded_targets_all_met_and_gpu_rows_not_measured():
+    table = targets.graded_targets({"m": _frame(_graded_rows(100.0, 5.0, [1.0, 1.5, 2.25, 3.375]))})
+    assert list(table.columns) == targets.GRADED_COLUMNS and len(table) == 8
+    cpu = table[table["machine"] != "-"]
+    assert _verdicts(cpu) == {"75%": "met", "100%": "met", "125%": "met", "150%": "met"}
+    assert set(cpu["parallelism"]) == {"vectorisation over the batch, one thread"}
+    assert cpu["measured"].iloc[0] == "20.0x (airline step)" and set(cpu["device"]) == {"CPU"}
+    assert cpu["measured"].iloc[3] == "slope 0.58 (full batch, 4 sizes)"
+    gpu = table[table["device"] == "GPU"]
+    assert set(gpu["parallelism"]) == {"a GPU"} and list(gpu["grade"]) == ["75%", "100%", "125%", "150%"] and set(gpu["verdict"]) == {"not measured"}
+
+
+def test_graded_targets_not_met_speedup_and_a_slope_of_one_or_more():
+    # 3x: faster than sequential, but not 5x; the epoch time grows a little faster than the data (slope 1.05).
+    table = targets.graded_targets({"m": _frame(_graded_rows(30.0, 10.0, SLOPE_105))})
+    assert _verdicts(table[table["machine"] != "-"]) == {"75%": "met", "100%": "not met", "125%": "not met",
+                                                         "150%": "not met"}
+    # Slower than sequential, and time growing faster than the data (slope 1.5).
+    table = targets.graded_targets({"m": _frame(_graded_rows(10.0, 20.0, [1.0, 2.83, 8.0, 22.6]))})
+    cpu = table[table["machine"] != "-"]
+    assert set(cpu["verdict"]) == {"not met"} and cpu["measured"].iloc[3].startswith("slope 1.50")
+
+
+def test_graded_targets_without_a_figure_say_not_measured():
+    rows = [r for r in _graded_rows(30.0, 10.0, SLOPE_105) if r["implementation"] != "sequential"]
+    cpu = targets.graded_targets({"m": _frame(rows)}).iloc[:4]
+    assert list(cpu["verdict"]) == ["not measured"] * 3 + ["not met"]
+
+
+def test_graded_targets_read_a_gpu_csv_and_name_its_parallelism():
+    rows = _graded_rows(100.0, 2.0, [1.0, 1.2, 1.5, 2.0], impl="cupy_fused", device="gpu")
+    rows += [r for r in _graded_rows(100.0, 25.0, SLOPE_105, threads=2)
+             if r["implementation"] != "sequential"]
+    for r in rows:
+        r["device_name"] = "Tesla T4" if r.get("device") == "gpu" else "Test CPU"
+    table = targets.graded_targets({"t4": _frame(rows)})
+    assert len(table) == 8 and "no GPU CSV recorded" not in set(table["measured"])
+    assert _verdicts(table, "a GPU") == {"75%": "met", "100%": "met", "125%": "met", "150%": "met"}
+    assert _verdicts(table, "vectorisation over the batch + 2 BLAS threads") == {  # 4x, slope 1.05
+        "75%": "met", "100%": "not met", "125%": "not met", "150%": "not met"}
+    assert set(table.loc[table["parallelism"] == "a GPU", "machine"]) == {"t4: Tesla T4"}
+
+
+def test_parallelism_and_verdict_reject_or_report_what_is_missing():
+    with pytest.raises(ValueError, match="'cupy_fused' has no rows"):
+        targets.parallelism(_frame(_graded_rows(1.0, 1.0, [1, 2, 3, 4])), "cupy_fused")
+    assert targets.verdict(None, True) == "not measured" and targets.verdict(2.0, False) == "not met"
+
+
+def test_speedups_everywhere_is_lowest_first_and_only_where_both_ran():
+    rows = _graded_rows(100.0, 5.0, [1.0, 2.0, 3.0, 4.0])
+    rows.append(dict(implementation="sequential", work="train_step", sweep="batch", T=5, B=1, D=4, H=4,
+                     median_ms=8.0))
+    rows.append(dict(implementation="numpy", work="train_step", sweep="batch", T=5, B=1, D=4, H=4, median_ms=4.0))
+    rows.append(dict(implementation="numpy", work="train_step", sweep="batch", T=5, B=8, D=4, H=4, median_ms=4.0))
+    sp = results.speedups_everywhere(_frame(rows))
+    assert list(sp["speedup"]) == [2.0, 20.0] and list(sp["B"]) == [1, 132]
 
 
 def test_loglog_slope_and_epoch_scaling():
@@ -545,9 +626,84 @@ def test_load_results_reads_what_the_harness_writes_and_rejects_a_foreign_csv(tm
     assert results.median_of(loaded["m"], "numpy", T=3, B=2, D=4, H=5) == rows[0].median_ms
 
 
+def test_the_recorded_csvs_judge_every_graded_target():
+    recorded = results.load_results()
+    table = targets.graded_targets(recorded)
+    cpu = table[table["parallelism"] != "a GPU"]
+    assert len(cpu) == 4 * len(recorded) and set(cpu["verdict"]) <= {"met", "not met"}
+    if not any(results.has_gpu(df) for df in recorded.values()):
+        assert set(table.loc[table["parallelism"] == "a GPU", "verdict"]) == {"not measured"}
+
+
+# ---- counting operations per step (rnnlab.bench.launches) and the figures (rnnlab.bench.plots)
+
+
+def test_direct_port_counts_the_same_operations_per_step_for_every_size():
+    table = launches.per_step(launches.count_direct)
+    assert table.loc["matmul"].tolist() == [1, 1] and (table.loc["total"] > 2).all()
+    for B, H in ((1, 1), (7, 40)):
+        assert launches.per_step(launches.count_direct, B=B, H=H).equals(table)
+    f1, b1 = launches.count_direct(T=1)
+    f10, b10 = launches.count_direct(T=10)
+    assert sum(f10.values()) - sum(f1.values()) == 9 * table.loc["total", "forward"]
+    assert sum(b10.values()) - sum(b1.values()) == 9 * table.loc["total", "backward"]
+    with pytest.raises(ValueError, match="T, B, D, H must be >= 1"):
+        launches.count_direct(T=0)
+
+
+def test_fused_lstm_launches_two_kernels_per_step_each_way():
+    from rnnlab.parallel._host_kernels import host_compiler
+
+    if not host_compiler():
+        pytest.skip("no host C++ compiler")
+    table = launches.per_step(launches.count_fused)
+    assert table.loc["total"].tolist() == [2, 2] and table.loc["matmul"].tolist() == [1, 1]
+
+
+@pytest.mark.parametrize("plot", [plots.speedup_bars, plots.batch_sweep, plots.epoch_scaling, plots.roofline])
+def test_each_figure_draws_the_recorded_csv_and_says_what_it_shows(plot, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    recorded = results.load_results()
+    fig = plots.draw(recorded, plot, tmp_path / "f.png")
+    assert (tmp_path / "f.png").stat().st_size > 0 and len(fig.axes) == len(recorded)
+    assert all(ax.has_data() for ax in fig.axes)
+    with pytest.raises(ValueError, match="results is empty"):
+        plots.draw({}, plot)
+
+
+def test_step_parallelism_draws_one_grid_per_step():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    fig = plots.step_parallelism(T=3, rows=2, cols=2)
+    assert len(fig.axes[0].patches) == 3 * 2 * 2
+    with pytest.raises(ValueError, match="T, rows, cols must be >= 1"):
+        plots.step_parallelism(T=0)
+
+
+def test_launch_bars_draw_each_versions_total():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    direct = launches.per_step(launches.count_direct)
+    fused = pd.DataFrame({"forward": [2], "backward": [2]}, index=["total"])
+    fig = plots.launch_bars(direct, fused)
+    heights = sorted(p.get_height() for p in fig.axes[0].patches)
+    assert heights == sorted([2, 2, direct.loc["total", "forward"], direct.loc["total", "backward"]])
+
+
 def test_the_recorded_csvs_are_read_by_the_reader():
     recorded = results.load_results()  # data/benchmarks: the recorded runs notebook 11 plots
     assert recorded, "no recorded benchmark CSV in data/benchmarks"
     for name, df in recorded.items():
         assert list(df.columns) == bench.CSV_FIELDS, name
         assert results.peak_gflops(df, "cpu") > 0 and results.airline_shape(df)["B"] == bench.airline_windows()
+
+
+def test_profile_report_says_where_the_step_goes_or_nothing_without_profile_rows():
+    recorded = next(iter(results.load_results().values()))
+    lines = results.profile_report(recorded, **bench.CPU_TARGET)
+    assert len(lines) == 4 and lines[0].startswith("step ") and "Python overhead" in lines[3]
+    assert results.profile_report(_frame(_graded_rows(1.0, 1.0, SLOPE_105)), **bench.CPU_TARGET) == []

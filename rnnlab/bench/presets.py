@@ -1,4 +1,4 @@
-"""What to measure: the shapes of the course (airline model, the issue's targets), the presets and their sweeps.
+"""What to measure: the shapes of the course (airline model, the performance checks), the presets and their sweeps.
 
 A preset sizes every sweep (batch size, hidden size, sequence length, data size) and the timing
 method; ``build_configs`` turns it into the list of measurements, each shape and implementation once.
@@ -15,7 +15,7 @@ PRESETS = ("quick", "cpu", "gpu_small", "full")
 AIRLINE_WINDOW = 12
 AIRLINE_HORIZON = 1
 AIRLINE_HIDDEN = 32
-# The issue's target shapes.
+# The shapes of the performance checks (rnnlab.bench.targets): a CPU-sized and a GPU-sized LSTM.
 CPU_TARGET = {"T": 100, "B": 64, "D": 512, "H": 512}
 GPU_TARGET = {"T": 200, "B": 256, "D": 1024, "H": 1024}
 
@@ -141,7 +141,7 @@ def build_configs(preset: str, impls, n_airline: int, gpu_present: bool) -> list
             todo.setdefault((work, T, B, D, H, n_windows, name), []).append(sweep)
 
     for work in ("train_step", "forward"):
-        # The airline training step, where the 10x target is stated; all implementations.
+        # The airline training step, where the proposal's speed-up targets are judged; all implementations.
         add("airline", work, AIRLINE_WINDOW, n_airline, 1, AIRLINE_HIDDEN, seq + main + gemms)
         T, DH = p.batch_shape
         for B in p.batch_sizes:

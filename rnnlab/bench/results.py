@@ -1,8 +1,9 @@
 """Reading the recorded benchmark CSVs (``python -m rnnlab.bench``) back: the figures notebook 11 reports.
 
 Every function takes the rows of one machine's CSV (a pandas DataFrame) and computes from them only:
-nothing here estimates a figure that was not measured. Ratios are taken inside one CSV (one run, one
-machine), since absolute times vary between machines and only ratios from one run compare.
+nothing here estimates a figure that was not measured (the verdicts on the targets are in ``targets``).
+Ratios are taken inside one CSV (one run, one machine), since absolute times vary between machines and
+only ratios from one run compare.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pandas as pd
 
 from .flops import lstm_flops
 from .implementations import IMPLEMENTATIONS, default_implementations
-from .presets import AIRLINE_HIDDEN, AIRLINE_WINDOW, CPU_TARGET, GPU_TARGET
+from .presets import AIRLINE_HIDDEN, AIRLINE_WINDOW
 from .records import CSV_FIELDS
 
 #: implementation -> how figures and tables name it (each implementation's ``label``).
@@ -93,6 +94,24 @@ def speedup_over_sequential(df: pd.DataFrame, *, work="train_step", **shape) -> 
     return out.sort_values("rank").drop(columns="rank").reset_index(drop=True)
 
 
+def speedups_everywhere(df: pd.DataFrame, implementation: str = "numpy", *, work="train_step") -> pd.DataFrame:
+    """Speed-up over the sequential LSTM at every shape where both were measured, lowest first.
+
+    Columns T, B, D, H, sweep, sequential_ms, ms, speedup. A figure taken at one shape says nothing of
+    the others; this table says how far the speed-up moves over the recorded sweeps.
+    """
+    rows = select(df, work=work)
+    keys = ["T", "B", "D", "H"]
+    seq = rows[rows["implementation"] == "sequential"][keys + ["median_ms"]].rename(
+        columns={"median_ms": "sequential_ms"})
+    par = rows[rows["implementation"] == implementation][keys + ["sweep", "median_ms"]].rename(
+        columns={"median_ms": "ms"})
+    out = par.merge(seq, on=keys)
+    out["speedup"] = out["sequential_ms"] / out["ms"]
+    cols = keys + ["sweep", "sequential_ms", "ms", "speedup"]
+    return out[cols].sort_values("speedup").reset_index(drop=True)
+
+
 def peak_gflops(df: pd.DataFrame, device: str = "cpu", dtype: str = "float32") -> float | None:
     """The measured matrix-product peak (GFLOP/s) of a device in this run, or None."""
     rows = df[(df["implementation"] == "peak_gemm") & (df["device"] == device) & (df["dtype"] == dtype)]
@@ -165,59 +184,17 @@ def profile_split(df: pd.DataFrame, **shape) -> dict | None:
     }
 
 
-NOT_MEASURED_GPU = "not measured: no GPU CSV recorded yet"
-
-
-def _verdict(value, ok) -> str:
-    if value is None:
-        return "not measured in this CSV"
-    return "met" if ok else "missed"
-
-
-def targets_table(results: dict) -> pd.DataFrame:
-    """The issue's five targets, checked against every recorded CSV (one row per target and CSV).
-
-    GPU targets read only CSVs with GPU rows; with none recorded they say so and give no number.
-    """
-    rows = []
-    cpu_shape = dict(CPU_TARGET)
-    gpu_shape = dict(GPU_TARGET)
-    shape_txt = "B={B}, D=H={H}, T={T}"
-    for name, df in results.items():
-        threads = ",".join(str(t) for t in sorted(df["threads"].dropna().unique()))
-        air = airline_shape(df)
-        seq = median_of(df, "sequential", **air) if "B" in air else None
-        npy = median_of(df, "numpy", **air) if "B" in air else None
-        v = None if seq is None or npy is None else seq / npy
-        rows.append({"target": "CPU: batched NumPy >= 10x the sequential LSTM, airline training step",
-                     "csv": name, "measured": None if v is None else f"{v:.1f}x", "required": ">= 10x",
-                     "result": _verdict(v, v is not None and v >= 10)})
-        peak = peak_gflops(df, "cpu")
-        t = median_of(df, "numpy", **cpu_shape)
-        v = None
-        if peak and t:
-            v = lstm_flops(*(cpu_shape[k] for k in "TBDH"), "train_step") / (t * 1e-3) / 1e9 / peak
-        rows.append({"target": f"CPU: batched NumPy >= 50% of measured sgemm peak, {shape_txt.format(**cpu_shape)} float32",
-                     "csv": name, "measured": None if v is None else f"{100 * v:.0f}% of {peak:.0f} GFLOP/s",
-                     "required": ">= 50%", "result": _verdict(v, v is not None and v >= 0.5)})
-        tt = median_of(df, "torch_cpu", **cpu_shape)
-        v = None if t is None or tt is None else t / tt
-        rows.append({"target": f"CPU: batched NumPy within 1.5x of torch.nn.LSTM CPU, {shape_txt.format(**cpu_shape)}, same threads",
-                     "csv": name, "measured": None if v is None else f"{v:.2f}x torch's time (threads: {threads})",
-                     "required": "<= 1.5x", "result": _verdict(v, v is not None and v <= 1.5)})
-    gpu_results = {n: df for n, df in results.items() if has_gpu(df)}
-    g1 = f"GPU: lstm_fused within 2x of cuDNN, {shape_txt.format(**cpu_shape)}, float32, TF32 off"
-    g2 = f"GPU: lstm_fused >= 30x batched NumPy on the same machine's CPU, {shape_txt.format(**gpu_shape)}"
-    if not gpu_results:
-        for target, req in ((g1, "<= 2x"), (g2, ">= 30x")):
-            rows.append({"target": target, "csv": "-", "measured": None, "required": req, "result": NOT_MEASURED_GPU})
-    for name, df in gpu_results.items():
-        f, c = median_of(df, "cupy_fused", **cpu_shape), median_of(df, "torch_gpu", **cpu_shape)
-        v = None if f is None or c is None else f / c
-        rows.append({"target": g1, "csv": name, "measured": None if v is None else f"{v:.2f}x cuDNN's time",
-                     "required": "<= 2x", "result": _verdict(v, v is not None and v <= 2)})
-        f, n = median_of(df, "cupy_fused", **gpu_shape), median_of(df, "numpy", **gpu_shape)
-        v = None if f is None or n is None else n / f
-        rows.append({"target": g2, "csv": name, "measured": None if v is None else f"{v:.1f}x",
-                     "required": ">= 30x", "result": _verdict(v, v is not None and v >= 30)})
-    return pd.DataFrame(rows, columns=["target", "csv", "measured", "required", "result"])
+def profile_report(df: pd.DataFrame, **shape) -> list[str]:
+    """:func:`profile_split` at one shape as lines of text (an empty list without profile rows)."""
+    split, peak = profile_split(df, **shape), peak_gflops(df, "cpu")
+    if split is None or not peak:
+        return []
+    lines = [f"step {split['step_ms']:.2f} ms = matrix products {split['gemm_ms']:.2f} ms "
+             f"({100 * split['gemm_share']:.0f}%) + the rest {split['rest_ms']:.2f} ms",
+             f"the products alone: {split['gemm_gflops']:.1f} GFLOP/s = {100 * split['gemm_gflops'] / peak:.0f}% "
+             f"of the {peak:.1f} GFLOP/s sgemm peak",
+             f"the whole step: {split['step_gflops']:.1f} GFLOP/s = {100 * split['step_gflops'] / peak:.0f}%"]
+    if split["overhead_us_per_step"] is not None:
+        lines.append(f"Python overhead: {split['overhead_us_per_step']:.0f} us per time step, "
+                     f"{split['overhead_ms_per_train_step']:.2f} ms for T={shape['T']}")
+    return lines

@@ -153,7 +153,10 @@ def run_benchmarks(preset: str = "quick", impls=None, *, dtype="float32", thread
         configs = [c for c in configs if c.impl in usable]
 
     peak_devices = ["cpu"] + (["gpu"] if gpu_used else [])
-    from tqdm.auto import tqdm
+    if progress:
+        from tqdm.auto import tqdm
+    else:  # a disabled bar: tqdm.auto would warn in a notebook without ipywidgets
+        from tqdm import tqdm
 
     bar = tqdm(total=len(configs) + (2 * len(peak_devices) if peak else 0), desc=f"bench {preset}",
                disable=not progress, leave=True)

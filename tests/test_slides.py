@@ -34,6 +34,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--no-first-run", "--disable-sync",
 ]
 VIEWPORT = {"width": 1280, "height": 720}
+NOTES_PREFIX = "Speaker notes:"
+# A slide may be this much taller or wider than reveal's 960x700 before it counts as overflowing: sub-pixel
+# rounding of scaled fonts, not content.
+OVERFLOW_TOLERANCE_PX = 3
 SCREENSHOT = SLIDES / "title_slide.png"
 
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9]*.ipynb"))
@@ -91,6 +95,30 @@ def shown_code_cells(nb: Path) -> int:
 
 def notes_cells(nb: Path) -> int:
     return sum(t == "notes" for _, t, _ in slide_types(nb))
+
+
+def level2_sections(nb: Path) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """(heading, cells) for every level-2 section: from a markdown cell with a `## ` line to the next one."""
+    out: list[tuple[str, list[tuple[str, str, str]]]] = []
+    for cell in slide_types(nb):
+        kind, _, source = cell
+        heading = next((line[3:].strip() for line in source.splitlines() if line.startswith("## ")), None)
+        if kind == "markdown" and heading is not None:
+            out.append((heading, []))
+        if out:
+            out[-1][1].append(cell)
+    return out
+
+
+def sections_without_notes(nb: Path) -> list[str]:
+    """Level-2 sections with no speaker-notes cell (slide type `notes`, text starting `Speaker notes:`)."""
+    return [heading for heading, cells in level2_sections(nb)
+            if not any(t == "notes" and s.lstrip().startswith(NOTES_PREFIX) for _, t, s in cells)]
+
+
+def literal_notes_markers(nb: Path) -> list[int]:
+    """Cells showing `%% [notes]` as text (a jupytext marker that reached the notebook as content)."""
+    return [k for k, (_, t, s) in enumerate(slide_types(nb)) if t != "notes" and "%% [notes]" in s]
 
 
 def has_math(nb: Path) -> bool:
@@ -236,6 +264,71 @@ class Visit:
 
     def close(self):
         self.context.close()
+
+
+# Every slide in turn made current (reveal.js shows only the slides near the current one), then measured
+# against the deck's configured size: the slide's own box, and any element inside that clips or scrolls
+# its content sideways (a code line or table cut off at the edge).
+MEASURE_SLIDES = """(tolerance) => {
+    const {width, height} = deck.getConfig();
+    const clips = el => ['auto', 'scroll', 'hidden'].includes(getComputedStyle(el).overflowX);
+    const found = [];
+    for (const slide of deck.getSlides()) {
+        const at = deck.getIndices(slide);
+        deck.slide(at.h, at.v);
+        const tall = slide.scrollHeight, wide = slide.scrollWidth;
+        const cut = [...slide.querySelectorAll('*')].filter(el => clips(el) && el.clientWidth > 0
+                                                        && el.scrollWidth - el.clientWidth > tolerance);
+        if (tall > height + tolerance || wide > width + tolerance || cut.length) {
+            const title = slide.querySelector('h1, h2, h3, h4, p, pre');
+            found.push({slide: at.v ? `${at.h + 1}.${at.v + 1}` : `${at.h + 1}`, height: tall, width: wide,
+                        clipped: cut.length,
+                        text: (title ? title.textContent : slide.textContent).trim().slice(0, 60)});
+        }
+    }
+    deck.slide(0, 0);
+    return found;
+}"""
+
+
+def overflowing_slides(page) -> list[dict]:
+    """Slides of the open deck whose content does not fit reveal's slide; MathJax must have finished."""
+    page.wait_for_function("[...document.images].every(image => image.complete)", timeout=20_000)
+    return page.evaluate(MEASURE_SLIDES, OVERFLOW_TOLERANCE_PX)
+
+
+def describe_overflow(found: list[dict]) -> str:
+    return "; ".join(f"slide {f['slide']} ({f['text']!r}): {f['width']}x{f['height']} px"
+                     + (f", {f['clipped']} element(s) cut off sideways" if f["clipped"] else "")
+                     for f in found)
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
+def test_every_section_has_speaker_notes(nb):
+    missing = sections_without_notes(nb)
+    assert level2_sections(nb), f"{nb.name} has no level-2 (##) section"
+    assert not missing, (f"{nb.name}: {len(missing)} level-2 section(s) without a speaker-notes cell "
+                         f"(slide type `notes`, starting {NOTES_PREFIX!r}): {missing}")
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
+def test_no_literal_notes_marker_on_a_slide(nb):
+    cells = literal_notes_markers(nb)
+    assert not cells, f"{nb.name}: cells {cells} show the text `%% [notes]` on a slide"
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
+def test_no_slide_overflows(browser, nb):
+    visit = Visit(browser, built_deck(nb, "full"))
+    try:
+        visit.open()
+        visit.wait_for_mathjax()
+        found = overflowing_slides(visit.page)
+    finally:
+        visit.close()
+    config = "960x700"
+    assert not found, (f"{nb.name}: {len(found)} slide(s) larger than the {config} slide "
+                       f"(split the cell or make a sub-slide): {describe_overflow(found)}")
 
 
 @pytest.mark.parametrize(("nb", "kind"), DECKS, ids=[f"{nb.stem}-{kind}" for nb, kind in DECKS])

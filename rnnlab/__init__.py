@@ -14,7 +14,19 @@ The modules the notebooks use most are importable from here too: ``from rnnlab i
 """
 from . import backend, data  # noqa: F401
 from .data import weather  # noqa: F401
-from .layers import bidirectional, functional, gradcheck, gru, init, lstm, lstm_cell, rnn, stacked  # noqa: F401
+from .layers import (  # noqa: F401
+    bidirectional,
+    functional,
+    gradcheck,
+    gru,
+    init,
+    lstm,
+    lstm_cell,
+    mingru,
+    minlstm,
+    rnn,
+    stacked,
+)
 from .parallel import deer, lstm_fused, lstm_sequential, scan, scan_closed_form  # noqa: F401
 from .parallel.deer import lstm_forward_deer  # noqa: F401
 from .parallel.scan import scan_linear_recurrence  # noqa: F401

@@ -81,3 +81,15 @@ def test_trainable_with_fit(name):
     params, history = train.fit(model, model.init_params(), X, Y, epochs=40, lr=2e-2, progress=False)
     assert set(params) == {"W_x", "b", "W_y", "b_y"}
     assert history["loss"].iloc[-1] < 0.5 * history["loss"].iloc[0]
+
+
+def test_the_weather_recording_trains_a_cell_and_the_recorded_csv_has_every_cell_horizon_and_seed():
+    from rnnlab.training import weather_cells
+
+    row = weather_cells.record({"minGRU": "mingru"}, horizons=(24,), seeds=(0,), log=lambda m: None).iloc[0]
+    assert row["test_mse"] < 0.6 and row["val_mse"] < 0.6 and row["train_seconds"] > 0  # zeros score about 1
+    recorded = weather_cells.load()
+    assert recorded, "no recorded CSV in data/benchmarks/weather-cells"
+    for name, df in recorded.items():
+        assert set(df["model"]) == set(weather_cells.CELLS), name
+        assert len(df) == len(weather_cells.CELLS) * len(weather_cells.HORIZONS) * len(weather_cells.SEEDS), name

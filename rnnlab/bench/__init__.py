@@ -2,12 +2,14 @@
 
 Run it as ``python -m rnnlab.bench --quick`` (``--help`` lists presets, work, method and implementations).
 Modules: ``flops`` (the FLOP model), ``machine`` (machine and library facts), ``timers``, ``implementations``
-(one registered class each), ``presets`` (what to measure), ``records`` (a result row and its CSV), ``run``
-(``run_benchmarks``), ``cli`` and ``results`` (reading the CSVs back for notebook 11). The names below are
-the ones the notebooks and ``rnnlab.gpu_check`` use, importable from ``rnnlab.bench``.
+(one registered class each; the scans of notebook 12 in ``scan_impls``), ``presets`` (what to measure),
+``records`` (a result row and its CSV), ``run`` (``run_benchmarks``), ``cli``, ``results`` (reading the CSVs
+back for notebook 11) and ``scan_results`` (the scan CSVs, for notebook 12). The names below are the ones the
+notebooks and ``rnnlab.gpu_check`` use, importable from ``rnnlab.bench``.
 """
+from . import scan_results  # noqa: F401 - notebook 12 reads the scan CSVs with it
 from .cli import main
-from .flops import WORKS, gemm_flops, lstm_flops
+from .flops import WORKS, gemm_flops, lstm_flops, scan_flops
 from .implementations import IMPLEMENTATIONS, Implementation, availability, default_implementations, register
 from .machine import (
     MachineInfo,
@@ -45,6 +47,7 @@ __all__ = [
     "ResultRow", "Timer", "Timing", "airline_windows", "availability", "blas_library", "blas_threads",
     "build_configs", "cpu_cores", "cpu_name", "cuda_version", "default_implementations", "default_out",
     "driver_version", "gemm_flops", "lstm_flops", "machine_info", "machine_name", "main", "make_inputs",
-    "measure_peak_gemm", "register", "run_benchmarks", "sanitize", "set_blas_threads", "summary", "tf32_state",
+    "measure_peak_gemm", "register", "run_benchmarks", "sanitize", "scan_flops", "set_blas_threads", "summary",
+    "tf32_state",
     "time_cpu", "time_cupy", "time_torch_cuda", "write_csv",
 ]

@@ -17,12 +17,15 @@ presets:
   cpu        the recording preset for small CPU-only machines (under ~10 minutes on 2 cores)
   gpu_small  the sweeps of cpu with the GPU implementations, for a small GPU such as a T4 (make gpu-check)
   full       every sweep, with the large GPU-target shape when a GPU is present (a large GPU machine)
+  scan       notebook 12: the scans of h_t = a_t h_{t-1} + b_t against their loop (NumPy; CuPy on a GPU),
+             written to data/benchmarks/scans/<machine>.csv; record with --dtype float64 --threads 1
 
 work measured, for a time-major input X (T, B, D) and hidden size H:
   forward     forward(params, X), keeping what backward needs
   train_step  forward, then backward(dY, cache) with a fixed random dY (T, B, H)
   epoch       ceil(N / B) training steps over N windows in minibatches of B (B = N: full batch);
               the parameter update is left out (O(parameters), the same everywhere)
+  scan        all T states of h_t = a_t h_{t-1} + b_t, a and b (T, B, H) (the scan preset; D is 1)
 
 method: warm-up calls, then at least 5 timed calls; the CSV stores their median, interquartile range,
 min and max in ms, the FLOP model's count (matrix products only) and GFLOP/s = FLOPs / median. CPU work
@@ -46,7 +49,7 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--full", action="store_const", const="full", dest="preset",
                    help="every sweep, with the GPU target shape when a GPU is present (for a GPU machine)")
     g.add_argument("--preset", choices=PRESETS, help="quick, cpu (recording on a small CPU machine), gpu_small "
-                   "(recording on a small GPU such as a T4, `make gpu-check`) or full")
+                   "(recording on a small GPU such as a T4, `make gpu-check`), full, or scan (notebook 12)")
     p.add_argument("--impl", nargs="+", choices=list(IMPLEMENTATIONS), metavar="NAME",
                    help=f"implementations to run (default: all that are available): {', '.join(IMPLEMENTATIONS)}")
     p.add_argument("--dtype", choices=DTYPES, default="float32")
@@ -75,7 +78,7 @@ def main(argv=None) -> int:
         print(f"[bench] {e}", file=sys.stderr)
         return 2
     gpu = next((r.device_name for r in rows if r.device == "gpu" and r.device_name), None)
-    out = write_csv(rows, args.out or default_out(gpu), append=args.append)
+    out = write_csv(rows, args.out or default_out(gpu, preset), append=args.append)
     print(summary(rows))
     print(f"[bench] {len(rows)} measurements in {time.perf_counter() - start:.1f} s -> {out}")
     return 0

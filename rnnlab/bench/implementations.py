@@ -21,6 +21,8 @@ class Implementation:
 
     name: the CSV's ``implementation``; label: how figures and tables name it; device: "cpu" or "gpu";
     profile_only: measured by the ``cpu`` and ``full`` presets only, to explain another one's time.
+    suite: "lstm" (an LSTM layer, the presets of notebook 11) or "scan" (a linear recurrence, the ``scan``
+    preset of notebook 12: :mod:`rnnlab.bench.scan_impls`).
     The class docstring's first line says what it runs (``--help`` shows it).
     """
 
@@ -28,6 +30,7 @@ class Implementation:
     label: str = ""
     device: str = "cpu"
     profile_only: bool = False
+    suite: str = "lstm"
 
     def why_unavailable(self) -> str | None:
         """None when this machine can run it, else the reason it cannot (shown by ``--list``)."""
@@ -214,9 +217,9 @@ class NumpyGemms(Implementation):
         _ = dA @ W_x.T
 
 
-def default_implementations() -> tuple:
-    """Every registered implementation that is not profile-only, in registration order."""
-    return tuple(name for name, impl in IMPLEMENTATIONS.items() if not impl.profile_only)
+def default_implementations(suite: str = "lstm") -> tuple:
+    """Every registered implementation of ``suite`` that is not profile-only, in registration order."""
+    return tuple(name for name, impl in IMPLEMENTATIONS.items() if not impl.profile_only and impl.suite == suite)
 
 
 def availability(names=None) -> dict:
@@ -226,3 +229,6 @@ def availability(names=None) -> dict:
     if unknown:
         raise ValueError(f"unknown implementation(s) {unknown}; choose from {list(IMPLEMENTATIONS)}")
     return {n: IMPLEMENTATIONS[n].why_unavailable() for n in names}
+
+
+from . import scan_impls  # noqa: E402, F401 - registers the scan implementations after the LSTM ones

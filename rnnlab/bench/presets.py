@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 
 from .flops import WORKS
 
-PRESETS = ("quick", "cpu", "gpu_small", "full")
+PRESETS = ("quick", "cpu", "gpu_small", "full", "scan")
+#: The presets that measure the scans of notebook 12 (work "scan") instead of LSTM layers.
+SCAN_PRESETS = ("scan",)
 
 # The airline passengers model: windows of 12 months of one feature, 32 hidden units.
 AIRLINE_WINDOW = 12
@@ -80,6 +82,9 @@ class Preset:
     min_repeat: int
     max_repeat: int
     budget_s: float
+    scan_widths: tuple = ()  # scan preset: (B, H) pairs at T = scan_T
+    scan_T: int = 0
+    scan_lengths: tuple = ()  # scan preset: (T values, (B, H)) sweeps
 
     @property
     def method(self) -> dict:
@@ -116,7 +121,30 @@ PRESET_SIZES = {
                    seq_budget=7_000_000, seq_epoch_scale=8,
                    forward_sweeps=("airline", "batch", "hidden", "seq", "cpu_target", "gpu_target"), warmup=2,
                    min_repeat=5, max_repeat=30, budget_s=1.0),
+    # notebook 12: the scans of h_t = a_t h_{t-1} + b_t against their loop (about 2 minutes on 2 cores).
+    "scan": Preset(batch_sizes=(), batch_shape=(), hidden_sizes=(), hidden_shape=(), seq_lengths=(), seq_shape=(),
+                   data_scales=(), minibatch=1, cpu_target=False, gpu_target=False, peak_n=(1024, 4096),
+                   seq_budget=0, seq_epoch_scale=0, forward_sweeps=(), warmup=1, min_repeat=5, max_repeat=15,
+                   budget_s=0.3, scan_T=4096,
+                   scan_widths=((1, 1), (1, 8), (1, 32), (4, 32), (8, 32), (16, 32), (32, 32)),
+                   scan_lengths=(((64, 256, 1024, 4096, 16384), (1, 8)), ((64, 256, 1024, 4096), (32, 32)))),
 }
+
+
+def scan_configs(p: Preset, impls) -> list[Config]:
+    """The scan preset's measurements: speed against B*H at T = scan_T ("scan_width"), against T ("scan_length").
+
+    Scan rows have work "scan" and D = 1 (a linear recurrence has no input projection).
+    """
+    todo: dict = {}
+    for B, H in p.scan_widths:
+        for name in impls:
+            todo.setdefault((p.scan_T, B, H, name), []).append("scan_width")
+    for lengths, (B, H) in p.scan_lengths:
+        for T in lengths:
+            for name in impls:
+                todo.setdefault((T, B, H, name), []).append("scan_length")
+    return [Config("scan", T, B, 1, H, name, 0, tuple(sw)) for (T, B, H, name), sw in todo.items()]
 
 
 def build_configs(preset: str, impls, n_airline: int, gpu_present: bool) -> list[Config]:
@@ -125,6 +153,8 @@ def build_configs(preset: str, impls, n_airline: int, gpu_present: bool) -> list
         raise ValueError(f"preset must be one of {PRESETS}; got {preset!r}")
     p = PRESET_SIZES[preset]
     impls = tuple(impls)
+    if preset in SCAN_PRESETS:
+        return scan_configs(p, impls)
     main = tuple(i for i in impls if i not in ("sequential", "numpy_gemms"))
     seq = ("sequential",) if "sequential" in impls else ()
     gemms = ("numpy_gemms",) if "numpy_gemms" in impls else ()

@@ -119,11 +119,16 @@ def write_csv(rows: list[ResultRow], path, append: bool = False) -> Path:
     return path
 
 
-def default_out(gpu: str | None = None) -> Path:
-    """data/benchmarks/<machine>.csv in the repository (or $RNNLAB_DATA_DIR/benchmarks); ``gpu``: its name."""
+def default_out(gpu: str | None = None, preset: str | None = None) -> Path:
+    """data/benchmarks/<machine>.csv in the repository (or $RNNLAB_DATA_DIR/benchmarks); ``gpu``: its name.
+
+    The scan preset's rows go to data/benchmarks/scans/<machine>.csv (notebook 12 reads them; notebook 11
+    reads the LSTM CSVs directly in data/benchmarks).
+    """
     from ..data import data_dir
 
-    return data_dir() / "benchmarks" / f"{machine_name(gpu)}.csv"
+    folder = data_dir() / "benchmarks" / ("scans" if preset == "scan" else "")
+    return folder / f"{machine_name(gpu)}.csv"
 
 
 def summary(rows: list[ResultRow]) -> str:

@@ -11,10 +11,10 @@ from functools import partial
 import numpy as np
 
 from ..backend import gpu_available
-from .flops import gemm_flops, lstm_flops
+from .flops import gemm_flops, work_flops
 from .implementations import IMPLEMENTATIONS, availability, default_implementations
 from .machine import cpu_cores, machine_info, set_blas_threads
-from .presets import PRESET_SIZES, PRESETS, Config, airline_windows, build_configs
+from .presets import PRESET_SIZES, PRESETS, SCAN_PRESETS, Config, airline_windows, build_configs
 from .records import ResultRow
 from .timers import Timing, check_method, time_cpu, time_cupy, time_torch_cuda
 
@@ -101,8 +101,9 @@ def run_benchmarks(preset: str = "quick", impls=None, *, dtype="float32", thread
                    **overrides) -> list[ResultRow]:
     """Measure; return one :class:`ResultRow` per measurement (``pd.DataFrame(rows)`` makes a table of them).
 
-    impls: names from ``IMPLEMENTATIONS`` (default: all but the profile-only ones, which the ``cpu`` and
-    ``full`` presets add); unavailable ones are reported through ``log`` and skipped.
+    impls: names from ``IMPLEMENTATIONS`` (default: the LSTM ones but the profile-only ones, which the ``cpu``
+    and ``full`` presets add; the scan ones for the ``scan`` preset); unavailable ones are reported through
+    ``log`` and skipped.
     threads: CPU threads for the BLAS libraries and torch (default: the cores this process may use; 1 for
         ``quick``, whose small shapes gain nothing from threads and whose timings a busy shared machine
         would otherwise wreck: waiting BLAS threads make them 10x slower and noisy).
@@ -122,7 +123,9 @@ def run_benchmarks(preset: str = "quick", impls=None, *, dtype="float32", thread
     method.update(overrides)
     check_method(**method)
 
-    if impls is None:
+    if impls is None and preset in SCAN_PRESETS:
+        impls = default_implementations("scan")
+    elif impls is None:
         impls = default_implementations() + (
             tuple(n for n, i in IMPLEMENTATIONS.items() if i.profile_only) if preset != "quick" else ())
     reasons = availability(impls)
@@ -148,7 +151,7 @@ def run_benchmarks(preset: str = "quick", impls=None, *, dtype="float32", thread
     machine = machine_info(threads, torch_used)
 
     if configs is None:
-        configs = build_configs(preset, usable, airline_windows(), gpu_used)
+        configs = build_configs(preset, usable, 0 if preset in SCAN_PRESETS else airline_windows(), gpu_used)
     else:
         configs = [c for c in configs if c.impl in usable]
 
@@ -185,7 +188,7 @@ def run_benchmarks(preset: str = "quick", impls=None, *, dtype="float32", thread
         rows.append(ResultRow.measured(
             implementation=impl.name, work=cfg.work, sweeps=cfg.sweeps, shape=(cfg.T, cfg.B, cfg.D, cfg.H),
             n_windows=cfg.n_windows, dtype=dtype, timing=timing,
-            flops=lstm_flops(cfg.T, cfg.n_windows or cfg.B, cfg.D, cfg.H, cfg.work), device=impl.device,
+            flops=work_flops(cfg.T, cfg.n_windows or cfg.B, cfg.D, cfg.H, cfg.work), device=impl.device,
             machine=machine, tf32=tf32_state(library, impl.device, dtype), preset=preset, cuda_library=library))
         del prepared, params, batches  # free the inputs before the next, maybe larger, shape
         bar.update(1)

@@ -1,2 +1,5 @@
 """The recurrent layers and their maths: RNN, the LSTM cell and layer, GRU, stacked and bidirectional layers,
-activations (``functional``), initialisation (``init``) and gradient checks (``gradcheck``)."""
+activations (``functional``), initialisation (``init``) and gradient checks (``gradcheck``).
+
+minGRU and minLSTM (``mingru``, ``minlstm``, sharing ``minrnn``), whose gates read only x_t, run as scans.
+"""

@@ -1,7 +1,7 @@
 """Sequence models: a recurrent layer plus a linear head, with their loss and gradients in one dict.
 
 Two models share one structure, time-major input ``X`` (T, B, D) read by a recurrent layer
-(``rnnlab.layers.lstm``, ``rnn`` or ``gru``, or any module with the same ``forward``/``backward``
+(``rnnlab.layers.lstm``, ``rnn``, ``gru``, ``mingru`` or ``minlstm``, or any module with the same ``forward``/``backward``
 contract such as ``rnnlab.parallel.lstm_sequential``), and a linear head on the last hidden state h_T::
 
     SequenceRegressor   pred = h_T W_y + b_y  (B, K)   mean squared error against the next K values
@@ -19,11 +19,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import get_xp
-from ..layers import gru, lstm, rnn
+from ..layers import gru, lstm, mingru, minlstm, rnn
 from ..layers.functional import cross_entropy, log_softmax, mse
 from ..layers.init import glorot_uniform
 
-CELLS = {"lstm": lstm, "rnn": rnn, "gru": gru}
+CELLS = {"lstm": lstm, "rnn": rnn, "gru": gru, "mingru": mingru, "minlstm": minlstm}
 HEAD_KEYS = ("W_y", "b_y")
 
 
@@ -63,6 +63,8 @@ class _RecurrentWithHead:
         """{key: shape} of the parameters this model expects (used by rnnlab.training.io.load)."""
         G = CELLS[self.cell].N_GATES
         D, H, K = self.input_size, self.hidden_size, self.output_size
+        if hasattr(CELLS[self.cell], "param_shapes"):  # minGRU, minLSTM: no W_h
+            return {**CELLS[self.cell].param_shapes(D, H), "W_y": (H, K), "b_y": (K,)}
         return {"W_x": (D, G * H), "W_h": (H, G * H), "b": (G * H,), "W_y": (H, K), "b_y": (K,)}
 
     def config(self) -> dict:
@@ -84,7 +86,7 @@ class _RecurrentWithHead:
     def _head_forward(self, params, X):
         """Scores (B, K) from the last hidden state, and the cache for _head_backward."""
         self._check_params(params)
-        layer_params = {k: params[k] for k in ("W_x", "W_h", "b")}
+        layer_params = {k: params[k] for k in ("W_x", "W_h", "b") if k in params}
         _, state_T, cache = self.layer.forward(layer_params, X)
         h_T = state_T[0] if isinstance(state_T, tuple) else state_T  # (B, H)
         scores = h_T @ params["W_y"] + params["b_y"]

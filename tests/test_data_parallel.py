@@ -139,3 +139,30 @@ def test_a_one_rank_nccl_job_on_one_gpu_equals_one_process():
 def test_a_two_rank_nccl_job_on_two_gpus_equals_one_process():
     rc, out = distributed.launch(2, "--check", "--device", "gpu", timeout=300)
     assert rc == 0 and "backend nccl" in out and equal_lines(out) == ["2"] * 3, out
+
+
+def test_a_weight_function_of_ones_own_replaces_the_shares():
+    assert dp.shard_weight(44, 131, 3) == 44 / 131
+    diff, _ = run_case(distributed.CHECK_CASES[0], 3, weight=lambda n, N, W: n / N)
+    assert diff <= distributed.TOLERANCE
+    diff, _ = run_case(distributed.CHECK_CASES[0], 3, weight=lambda n, N, W: 1 / W)
+    assert diff > 1e-6
+
+
+def test_the_scaling_model():
+    from rnnlab.parallel import scaling
+
+    assert scaling.allreduce_seconds(1e6, 1, 1e-4, 1e9) == 0.0
+    np.testing.assert_allclose(scaling.allreduce_seconds(1e6, [2, 4], 1e-4, 1e9), [1e-4 + 1e-3, 1e-4 + 1.5e-3])
+    sizes = np.array([1e3, 1e5, 1e7])
+    latency, bandwidth = scaling.fit_allreduce(sizes, scaling.allreduce_seconds(sizes, 2, 2e-4, 3e9), 2)
+    assert latency == pytest.approx(2e-4) and bandwidth == pytest.approx(3e9)
+    measured = {4: 0.1, 8: 0.15, 16: 0.3, 32: 0.55, 64: 1.0}
+    strong = scaling.strong_scaling(measured, 64, 8e6, [1, 2, 16], 0.0, 1e18)
+    np.testing.assert_allclose(strong, [1.0, 1 / 0.55, 10.0])
+    weak = scaling.weak_scaling(measured, 64, 8e6, [1, 16], 1e-3, 1e9)
+    np.testing.assert_allclose(weak, [1.0, 1 + (1e-3 + 2 * 15 / 16 * 8e-3) / 1.0])
+    with pytest.raises(ValueError, match="outside the measured range"):
+        scaling.shard_seconds(measured, 2)
+    with pytest.raises(ValueError, match="world_size >= 1"):
+        scaling.allreduce_seconds(1e6, 0, 0.0, 1e9)

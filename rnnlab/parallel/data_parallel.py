@@ -43,6 +43,11 @@ def shard_bounds(n: int, world_size: int, rank: int) -> tuple[int, int]:
     return lo, lo + base + (1 if rank < extra else 0)
 
 
+def shard_weight(n_shard: int, n_batch: int, world_size: int) -> float:
+    """The weight of a shard's mean gradient in the batch's mean gradient: its share of the batch, n_r / n."""
+    return n_shard / n_batch
+
+
 def batch_order(N: int, strategy: str, batch_size: int, epochs: int, seed):
     """Yield (epoch, indices of one mini-batch), in exactly the order :func:`rnnlab.training.train.fit` uses."""
     if strategy not in STRATEGIES:
@@ -91,12 +96,13 @@ class Replica:
     """One rank's state: its parameters, optimiser and flat buffer; ``contribute`` before, ``step`` after the reduce."""
 
     def __init__(self, model, params, rank, world_size, *, optimizer="adam", lr=1e-2, momentum=0.0, clip=1.0,
-                 seed=0, mistake=None, strategy="batch", batch_size=16, epochs=1, N=None):
+                 seed=0, mistake=None, strategy="batch", batch_size=16, epochs=1, N=None, weight=None):
         if mistake is not None and mistake not in MISTAKES:
             raise ValueError(f"mistake must be None or one of {MISTAKES}; got {mistake!r}")
         if clip is not None and not clip > 0:
             raise ValueError(f"clip must be positive or None; got {clip!r}")
         self.model, self.rank, self.world_size, self.clip, self.mistake = model, rank, world_size, clip, mistake
+        self.weight = shard_weight if weight is None else weight
         if mistake == "rank-init-seed" and rank > 0:  # every rank draws its own initial weights
             other = copy.copy(model)
             other.seed = int(model.seed) + 1000 * rank
@@ -120,7 +126,8 @@ class Replica:
         loss, grads = self.model.loss_and_grads(self.params, X[:, on_device], Y[on_device])
         if self.mistake == "clip-before-reduce" and self.clip is not None:
             clip_grad_norm(grads, self.clip)  # wrong: a shard's norm is not the batch's
-        weight = 1.0 / self.world_size if self.mistake == "unweighted" else len(mine) / len(idx)
+        weight = (1.0 / self.world_size if self.mistake == "unweighted"
+                  else self.weight(len(mine), len(idx), self.world_size))
         for k, view in self.flat.grads.items():
             self.xp.multiply(grads[k], weight, out=view)
         buf[-1] = loss * weight  # a NaN here reaches every rank through the reduce: all stop together
@@ -160,12 +167,15 @@ def _check_same(group, replicas, step: int) -> None:
 
 
 def train(model, params, X, Y, *, group, strategy="batch", batch_size=16, epochs=1, optimizer="adam", lr=1e-2,
-          momentum=0.0, clip=1.0, seed=0, checksum_every=10, mistake=None, progress=False, device="cpu"):
+          momentum=0.0, clip=1.0, seed=0, checksum_every=10, mistake=None, progress=False, device="cpu",
+          weight=None):
     """Data-parallel training of ``model`` from ``params`` on X (T, N, D), Y (N, K) over the ranks of ``group``.
 
     The arguments after ``group`` mean what they mean for :func:`rnnlab.training.train.fit`; the result of
     a correct run equals ``fit``'s on the same arguments. ``checksum_every``: compare the ranks' parameter
     checksums every so many steps and at the end (RuntimeError when they differ; 0 only at the end).
+    ``weight(n_shard, n_batch, world_size)``: the factor of a shard's gradient (default :func:`shard_weight`;
+    the exercise of notebook 13 swaps its own in).
     Returns (params of this process's first rank as NumPy arrays, history DataFrame with one row per epoch:
     epoch, loss (the epoch's mean training loss, as ``fit``), seconds, reduce_seconds (time in the reduce)).
     """
@@ -182,7 +192,7 @@ def train(model, params, X, Y, *, group, strategy="batch", batch_size=16, epochs
     N = X.shape[1]
     replicas = [Replica(model, params, r, group.world_size, optimizer=optimizer, lr=lr, momentum=momentum,
                         clip=clip, seed=seed, mistake=mistake, strategy=strategy, batch_size=batch_size,
-                        epochs=epochs, N=N) for r in group.ranks]
+                        epochs=epochs, N=N, weight=weight) for r in group.ranks]
     bar = None
     if progress and group.is_main:
         from tqdm.auto import tqdm

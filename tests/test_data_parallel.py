@@ -102,7 +102,7 @@ def test_a_gpu_job_without_a_gpu_fails_with_a_clear_error(monkeypatch):
 
 
 def equal_lines(out):
-    return re.findall(r"^W=(\d), .*\(equal, tolerance 1e-12\)$", out, flags=re.M)
+    return re.findall(r"^W=(\d) .* equal$", out, flags=re.M)
 
 
 @pytest.mark.slow
@@ -110,7 +110,7 @@ def test_torchrun_jobs_of_1_2_and_3_ranks_equal_one_process():
     rc, out = distributed.launch(3, "--check", "--sizes", "1,2,3", timeout=240)
     assert rc == 0, out
     assert equal_lines(out) == ["1"] * 3 + ["2"] * 3 + ["3"] * 3, out
-    assert "first batch's shards 44+44+43" in out and "shards 1+1+0" in out, out
+    assert "shards 44+44+43" in out and "shards 1+1+0" in out, out
     assert "check passed" in out
 
 

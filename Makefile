@@ -56,7 +56,7 @@ unit: setup
 
 notebooks: setup
 	rm -rf $(TEST_FIGURES)/as-is && mkdir -p $(TEST_FIGURES)/as-is
-	COURSE_FIGURES=$(TEST_FIGURES)/as-is $(PY) -m pytest -q $(XDIST) $(NBVAL) $(NOTEBOOKS)
+	COURSE_FIGURES=$(TEST_FIGURES)/as-is $(PY) -m pytest -q $(XDIST) $(NBVAL) --junitxml=build/nbval-as-is.xml $(NOTEBOOKS)
 
 notebooks-alt: setup
 	rm -rf $(TEST_FIGURES)/alt && mkdir -p $(TEST_FIGURES)/alt

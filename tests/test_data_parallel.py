@@ -6,6 +6,7 @@ world (empty shards). Every launched job runs in a subprocess with a time limit,
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -166,3 +167,23 @@ def test_the_scaling_model():
         scaling.shard_seconds(measured, 2)
     with pytest.raises(ValueError, match="world_size >= 1"):
         scaling.allreduce_seconds(1e6, 0, 0.0, 1e9)
+
+
+def test_bad_data_or_a_diverging_loss_stops_every_rank_with_a_clear_error():
+    model, params, X, Y = distributed.airline_problem(9)
+    bad = X.copy()
+    bad[0, 8, 0] = np.nan  # in the last rank's shard only: every rank checks all of X first
+    with pytest.raises(ValueError, match="X contains NaN or inf"):
+        dp.simulate(model, params, bad, Y, 3)
+    with np.errstate(all="ignore"), pytest.raises(FloatingPointError, match="training diverged: loss"):
+        dp.simulate(model, params, X, Y, 3, optimizer="sgd", lr=1e12, clip=None, epochs=20)
+
+
+@pytest.mark.slow
+def test_rank_0_writes_the_history(tmp_path):
+    path = tmp_path / "history.csv"
+    rc, out = distributed.launch(2, "--epochs", "2", "--history", path, timeout=180)
+    assert rc == 0, out
+    history = pd.read_csv(path)
+    assert list(history.columns) == dp.HISTORY_COLUMNS and list(history.epoch) == [1, 2]
+    assert out.count("trained 2 epochs") == 1, out  # rank 0 alone reports

@@ -21,6 +21,7 @@ import time
 import numpy as np
 import pandas as pd
 
+from .._checks import check_finite
 from ..backend import get_xp, tree_to_device
 from ..training.optim import clip_grad_norm
 from ..training.train import STRATEGIES, _make_optimizer
@@ -123,7 +124,13 @@ class Replica:
             buf[...] = 0
             return 0
         on_device = self.xp.asarray(mine)
-        loss, grads = self.model.loss_and_grads(self.params, X[:, on_device], Y[on_device])
+        try:
+            loss, grads = self.model.loss_and_grads(self.params, X[:, on_device], Y[on_device])
+        except ValueError as err:  # overflow inside the layers: let the reduce tell every rank, not this one only
+            if "NaN or inf" not in str(err):
+                raise
+            buf[...] = float("nan")
+            return len(mine)
         if self.mistake == "clip-before-reduce" and self.clip is not None:
             clip_grad_norm(grads, self.clip)  # wrong: a shard's norm is not the batch's
         weight = (1.0 / self.world_size if self.mistake == "unweighted"
@@ -186,6 +193,8 @@ def train(model, params, X, Y, *, group, strategy="batch", batch_size=16, epochs
         raise ValueError(f"epochs must be a positive integer; got {epochs!r}")
     if int(checksum_every) != checksum_every or checksum_every < 0:
         raise ValueError(f"checksum_every must be a non-negative integer; got {checksum_every!r}")
+    check_finite(X, "X")  # on every rank, before any reduce: all ranks stop, none waits for the others
+    check_finite(Y, "Y")
     params = tree_to_device(params, device)
     xp = get_xp(*params.values())
     X, Y = xp.asarray(X), xp.asarray(Y)

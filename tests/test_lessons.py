@@ -57,11 +57,26 @@ def _one_epoch_fit(self, model, data):
 _d2l.Trainer.fit = _one_epoch_fit
 '''
 
+# Notebook 13 launches torchrun jobs: every job makes a classic mistake (1/W for unequal shards).
+WRONG_DATA_PARALLEL = '''
+import rnnlab.parallel.distributed as _distributed
+
+_real_launch = _distributed.launch
+
+
+def _wrong_launch(world_size, *args, **kwargs):
+    return _real_launch(world_size, *args, "--mistake", "unweighted", **kwargs)
+
+
+_distributed.launch = _wrong_launch
+'''
+
 BREAKS = {
     "05_lstm_d2l_pytorch": UNTRAINED_TORCH + UNTRAINED_RNNLAB,  # d2l's models and the NumPy character LSTM
     "07_numpy_lstm_sequential": UNTRAINED_RNNLAB,
     "08_batching_and_optimizers": UNTRAINED_RNNLAB,
     "09_weather_rnn_lstm_gru": UNTRAINED_RNNLAB,
+    "13_data_parallel": WRONG_DATA_PARALLEL,
 }
 
 

@@ -6,6 +6,7 @@ import csv
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -707,3 +708,34 @@ def test_profile_report_says_where_the_step_goes_or_nothing_without_profile_rows
     lines = results.profile_report(recorded, **bench.CPU_TARGET)
     assert len(lines) == 4 and lines[0].startswith("step ") and "Python overhead" in lines[3]
     assert results.profile_report(_frame(_graded_rows(1.0, 1.0, SLOPE_105)), **bench.CPU_TARGET) == []
+
+
+def _data_parallel_record(reduce_ms: float) -> pd.DataFrame:
+    """A made-up data-parallel CSV: one rank's steps at the large shape and W = 2 all-reduces of reduce_ms + a bit."""
+    shards = [{"implementation": "dp_gloo_w1_t1", "work": "train_step", "sweep": "large", "B": b,
+               "median_ms": 10.0 * b} for b in (4, 8, 16, 32, 64)]
+    reduces = [{"implementation": "dp_gloo_w2_t1", "work": "allreduce", "sweep": "allreduce", "B": n,
+                "median_ms": reduce_ms + n * 1e-6} for n in (1_000, 100_000, 4_000_000)]
+    return pd.DataFrame(shards + reduces)
+
+
+def test_weak_scaling_row_met_when_the_all_reduce_is_cheap():
+    row = targets.weak_scaling_row("made-up", _data_parallel_record(reduce_ms=1.0))
+    assert row["grade"] == "150%" and row["verdict"] == "met"
+    assert "several workers" in row["parallelism"] and "slope 0.0" in row["measured"]
+
+
+def test_weak_scaling_row_not_met_when_the_all_reduce_dominates():
+    # 10 s of latency per all-reduce against a 0.64 s step: 16 workers take > 16x as long, slope > 1.
+    row = targets.weak_scaling_row("made-up", _data_parallel_record(reduce_ms=10_000.0))
+    assert row["verdict"] == "not met", row
+
+
+def test_graded_targets_adds_the_weak_scaling_row_from_the_recorded_csv():
+    rec = pd.read_csv(Path(__file__).resolve().parent.parent / "data" / "benchmarks" / "data-parallel"
+                      / "cpu-amd-epyc-2c.csv")
+    plain = targets.graded_targets({})
+    graded = targets.graded_targets({}, data_parallel={"cpu-amd-epyc-2c": rec})
+    assert len(graded) == len(plain) + 1
+    weak = graded[graded.parallelism.str.startswith("several workers")]
+    assert list(weak.grade) == ["150%"] and list(weak.verdict) == ["met"]

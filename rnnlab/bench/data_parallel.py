@@ -113,6 +113,43 @@ def worker(threads: int, out: str, repeats: int, shards: bool, reduces: bool) ->
     dist.destroy_process_group()
 
 
+def scaling_inputs(rec) -> tuple[dict, dict, dict]:
+    """What the scaling model needs from a recorded CSV (a DataFrame): (networks, shard seconds, gradient bytes).
+
+    networks: {name: (latency s, bandwidth bytes/s)}, the loopback fitted to the recorded W = 2 all-reduces
+    (``B`` holds the number of float32 values reduced) and the two assumed networks of
+    :data:`rnnlab.parallel.scaling.NETWORKS`; shard seconds: per shape of :data:`SHAPES`, {shard size: one
+    rank's median step}; gradient bytes: per shape, the float32 gradient that each step all-reduces.
+    """
+    from ..parallel import scaling
+
+    reduces = rec[rec.work == "allreduce"]
+    networks = {"loopback (fitted)": scaling.fit_allreduce(reduces.B * 4, reduces.median_ms / 1e3, world_size=2),
+                **scaling.NETWORKS}
+    one = rec[(rec.implementation == "dp_gloo_w1_t1") & (rec.work != "allreduce")]
+    shard_s = {name: {int(r.B): r.median_ms / 1e3 for r in one[one.sweep == name].itertuples()} for name in SHAPES}
+    grad_bytes = {name: 4 * n_params(D, H) for name, (_, _, D, H) in SHAPES.items()}
+    return networks, shard_s, grad_bytes
+
+
+def weak_scaling_at(rec, workers: int = 16, shape: str = "large") -> dict:
+    """The modelled weak-scaling point: epoch time with ``workers`` times the data on as many workers.
+
+    Returns {"ratio": that time over one worker's epoch on the original data (loopback network), "slope":
+    its log-log slope against the data size, log(ratio) / log(workers), "workers", "shape"}. One worker on
+    the grown data would take ``workers`` times as long (slope 1).
+    """
+    from ..parallel import scaling
+
+    if workers < 2:
+        raise ValueError(f"workers must be >= 2 to grow the data; got {workers}")
+    networks, shard_s, grad_bytes = scaling_inputs(rec)
+    batch = SHAPES[shape][1]
+    ratio = float(scaling.weak_scaling(shard_s[shape], batch, grad_bytes[shape], [workers],
+                                       *networks["loopback (fitted)"])[0])
+    return {"ratio": ratio, "slope": math.log(ratio) / math.log(workers), "workers": workers, "shape": shape}
+
+
 def record(out=None, repeats: int = 7, log=print) -> Path:
     """Launch every configuration of :data:`CONFIGS` and write all their rows to ``out`` (the CSV)."""
     import tempfile

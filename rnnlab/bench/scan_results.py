@@ -10,7 +10,7 @@ import pandas as pd
 from .implementations import IMPLEMENTATIONS
 from .results import benchmark_dir, load_results, select
 
-#: The CPU target (issue 19): a scan at least 5x faster than the loop at T=4096, B*H = 8.
+#: The CPU target: a scan at least 5x faster than the loop at T=4096, B*H = 8.
 CPU_SCAN_TARGET = {"T": 4096, "BH": 8, "speedup": 5.0}
 #: The GPU target: a CuPy scan at least 10x faster than the per-step CuPy loop at T=4096, (B, H) = (32, 32).
 GPU_SCAN_TARGET = {"T": 4096, "B": 32, "H": 32, "speedup": 10.0}
@@ -59,7 +59,7 @@ def crossover_bh(df: pd.DataFrame, method: str, *, T: int = 4096, device: str = 
 
 
 def scan_targets(results: dict, dtype="float64") -> pd.DataFrame:
-    """The issue's scan targets checked against every scan CSV: CPU (best NumPy scan) and GPU (best CuPy scan)."""
+    """The course's scan targets checked against every scan CSV: CPU (best NumPy scan) and GPU (best CuPy scan)."""
     rows = []
     c, g = CPU_SCAN_TARGET, GPU_SCAN_TARGET
     cpu_txt = f"CPU: a NumPy scan >= {c['speedup']:.0f}x the loop, T={c['T']}, B*H={c['BH']}"

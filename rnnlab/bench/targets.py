@@ -99,13 +99,33 @@ def _slope(df: pd.DataFrame, impl: str, batching: str):
     return (float(rows["slope"].iloc[0]), int(rows["points"].iloc[0])) if len(rows) else (None, 0)
 
 
-def graded_targets(results: dict, batching: str = "full batch") -> pd.DataFrame:
+def weak_scaling_row(name: str, rec: pd.DataFrame, workers: int = 16) -> dict:
+    """The 150% target read as weak scaling (notebook 13): several workers, each with its own share of data.
+
+    The scaling model fitted to a recorded data-parallel CSV (``rnnlab.bench.data_parallel``, W = 1 and 2 ranks
+    measured) gives the epoch time with ``workers`` times the data on as many workers; met when its log-log
+    slope against the data size is below 1.
+    """
+    from .data_parallel import SHAPES, weak_scaling_at
+
+    point = weak_scaling_at(rec, workers)
+    T, B, D, H = SHAPES[point["shape"]]
+    return {"grade": "150%", "device": "CPU", "target": GRADED_TARGETS[3][1], "required": "slope < 1",
+            "measured": f"slope {point['slope']:.2f} (model: x{point['ratio']:.2f} time for x{workers} data)",
+            "verdict": verdict(point["slope"], point["slope"] < 1),
+            "parallelism": f"several workers (torch.distributed, gloo; {B} samples per worker, T={T}, D=H={H}): "
+                           f"W = 1, 2 measured, W = {workers} modelled",
+            "machine": f"{name} (notebook 13)"}
+
+
+def graded_targets(results: dict, batching: str = "full batch", data_parallel: dict | None = None) -> pd.DataFrame:
     """The proposal's graded targets, one row per target and per (CSV, device) that measured them.
 
     Speed-up targets: the sequential LSTM's time over the parallel one's (``JUDGED``) for the airline
     training step, in one CSV. The 150% target: the log-log slope of epoch time against the number of
-    windows on one worker (``batching`` "full batch" or "minibatch B"), met when below 1. Without any GPU
-    CSV the GPU rows say "not measured".
+    windows on one worker (``batching`` "full batch" or "minibatch B"), met when below 1, and for each
+    data-parallel CSV in ``data_parallel`` ({name: DataFrame}) its weak-scaling row (:func:`weak_scaling_row`).
+    Without any GPU CSV the GPU rows say "not measured".
     """
     rows = []
     measured_devices = set()
@@ -130,6 +150,8 @@ def graded_targets(results: dict, batching: str = "full batch") -> pd.DataFrame:
                              "required": _required(what, threshold),
                              "measured": text or "-",
                              "verdict": verdict(value, ok), "parallelism": kind, "machine": where})
+    for name, rec in (data_parallel or {}).items():
+        rows.append(weak_scaling_row(name, rec))
     if "gpu" not in measured_devices:
         for grade, target, what, threshold in GRADED_TARGETS:
             rows.append({"grade": grade, "device": "GPU", "target": target, "required": _required(what, threshold),

@@ -739,3 +739,9 @@ def test_graded_targets_adds_the_weak_scaling_row_from_the_recorded_csv():
     assert len(graded) == len(plain) + 1
     weak = graded[graded.parallelism.str.startswith("several workers")]
     assert list(weak.grade) == ["150%"] and list(weak.verdict) == ["met"]
+
+
+def test_availability_of_one_suite():
+    lstm_only = bench.availability(suite="lstm")
+    assert "numpy" in lstm_only and not any(name.startswith("scan_") for name in lstm_only)
+    assert set(bench.availability(suite="scan")) == {n for n in bench.availability() if n.startswith("scan_")}

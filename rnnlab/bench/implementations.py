@@ -222,9 +222,11 @@ def default_implementations(suite: str = "lstm") -> tuple:
     return tuple(name for name, impl in IMPLEMENTATIONS.items() if not impl.profile_only and impl.suite == suite)
 
 
-def availability(names=None) -> dict:
-    """{implementation: None if it can run here, else the reason it cannot}."""
+def availability(names=None, suite: str | None = None) -> dict:
+    """{implementation: None if it can run here, else the reason it cannot}; ``suite`` keeps only "lstm" or "scan"."""
     names = list(IMPLEMENTATIONS) if names is None else list(names)
+    if suite is not None:
+        names = [n for n in names if n in IMPLEMENTATIONS and IMPLEMENTATIONS[n].suite == suite]
     unknown = [n for n in names if n not in IMPLEMENTATIONS]
     if unknown:
         raise ValueError(f"unknown implementation(s) {unknown}; choose from {list(IMPLEMENTATIONS)}")

@@ -158,13 +158,7 @@ def scan_linear_recurrence(a, b, h0=None, method: str = "blelloch"):
         raise ValueError(f"a and b need T >= 1 steps; got shape {_shape(a)}")
     if h0 is not None and _shape(h0) != a.shape[1:]:
         raise ValueError(f"h0 must have shape (B, H) = {a.shape[1:]} to match a {_shape(a)}; got {_shape(h0)}")
-    xp = get_xp(a, b, h0)
-    dtype = _float_dtype(xp, a, b)
-    a, b = xp.asarray(a, dtype=dtype), xp.asarray(b, dtype=dtype)
-    if h0 is not None:  # fold h0 into the first step: h_1 = a_1 h0 + b_1, from a zero state
-        b = b.copy()
-        b[0] += a[0] * xp.asarray(h0, dtype=dtype)
-    return _SCANS[method](a, b, _Elementwise, xp)
+    return _scan_from(a, b, h0, method, _Elementwise)
 
 
 def scan_affine(A, b, s0=None, method: str = "blelloch"):
@@ -180,13 +174,18 @@ def scan_affine(A, b, s0=None, method: str = "blelloch"):
         raise ValueError(f"A and b need T >= 1 steps; got shape {_shape(A)}")
     if s0 is not None and _shape(s0) != b.shape[1:]:
         raise ValueError(f"s0 must have shape {b.shape[1:]} to match b {_shape(b)}; got {_shape(s0)}")
-    xp = get_xp(A, b, s0)
-    dtype = _float_dtype(xp, A, b)
-    A, b = xp.asarray(A, dtype=dtype), xp.asarray(b, dtype=dtype)
-    if s0 is not None:
+    return _scan_from(A, b, s0, method, _Matrix)
+
+
+def _scan_from(a, b, s0, method: str, algebra):
+    """The checked inputs in their common float dtype, s0 folded into the first step, then the scan."""
+    xp = get_xp(a, b, s0)
+    dtype = _float_dtype(xp, a, b)
+    a, b = xp.asarray(a, dtype=dtype), xp.asarray(b, dtype=dtype)
+    if s0 is not None:  # fold s0 into the first step: s_1 = a_1 s0 + b_1, from a zero state
         b = b.copy()
-        b[0] += _Matrix.apply(A[0], xp.asarray(s0, dtype=dtype))
-    return _SCANS[method](A, b, _Matrix, xp)
+        b[0] += algebra.apply(a[0], xp.asarray(s0, dtype=dtype))
+    return _SCANS[method](a, b, algebra, xp)
 
 
 def _chunk_sizes(T: int) -> tuple[int, int]:

@@ -1,0 +1,130 @@
+"""Generate the student edition: notebooks/student/NN_topic.ipynb from the instructor edition notebooks/NN_topic.ipynb.
+
+    python .ci/student_edition.py            # write the student notebooks that differ
+    python .ci/student_edition.py --check    # exit 1, naming them, if any student notebook is out of date
+
+In a code cell, the lines from `# BEGIN SOLUTION` to `# END SOLUTION` (inside a function's body, markers
+included) become a stub at the markers' indentation, as nbgrader writes it:
+
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+A markdown cell tagged `solution` (a written answer) becomes "*Your answer here.*". Every output and
+execution count is cleared; slide metadata, tags and cell ids are kept; links that leave notebooks/
+(`../GLOSSARY.md`) get one more `../`. A marker without its partner, a nested marker, a marker outside a
+code cell, or any solution text left behind is an error of this script (``MarkerError``): it writes nothing
+for that notebook rather than leak a solution. The markers are nbgrader's (it matches `BEGIN SOLUTION` and
+`END SOLUTION` anywhere in a line), so the instructor edition also works as an nbgrader source.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "notebooks"
+STUDENT = SOURCE / "student"
+BEGIN, END = "BEGIN SOLUTION", "END SOLUTION"
+STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
+ANSWER = "*Your answer here.*"
+#: Execution timestamps and the like: dropped, so that re-executing the source changes nothing here.
+VOLATILE_METADATA = ("execution", "collapsed", "scrolled")
+UP_LINK = re.compile(r"(\]\(|src=\"|href=\")\.\./")
+
+
+class MarkerError(ValueError):
+    """The source's solution markers are broken: the student edition would leak or lose a solution."""
+
+
+def stubbed(source: str, where: str) -> tuple[str, int]:
+    """The cell's source with each solution block replaced by the stub, and the number of blocks."""
+    out, start, blocks = [], None, 0
+    for number, line in enumerate(source.split("\n"), 1):
+        if BEGIN in line:
+            if start is not None:
+                raise MarkerError(f"{where}: line {number}: `{BEGIN}` inside the block opened on line {start}")
+            start, indent = number, line[: len(line) - len(line.lstrip())]
+            continue
+        if END in line:
+            if start is None:
+                raise MarkerError(f"{where}: line {number}: `{END}` without a `{BEGIN}` before it")
+            out.extend(indent + stub for stub in STUB)
+            start, blocks = None, blocks + 1
+            continue
+        if start is None:
+            out.append(line)
+    if start is not None:
+        raise MarkerError(f"{where}: line {start}: `{BEGIN}` without an `{END}` after it")
+    return "\n".join(out), blocks
+
+
+def student_notebook(nb, name: str = "notebook"):
+    """The student edition of a parsed instructor notebook (a new object; the argument is not modified)."""
+    nb = nbformat.reads(nbformat.writes(nb), as_version=4)
+    for cell in nb.cells:
+        where = f"{name}, cell {cell.get('id', '?')}"
+        for key in VOLATILE_METADATA:
+            cell.metadata.pop(key, None)
+        if cell.cell_type == "code":
+            cell.source, _ = stubbed(cell.source, where)
+            cell.outputs, cell.execution_count = [], None
+        else:
+            if BEGIN in cell.source or END in cell.source:
+                raise MarkerError(f"{where}: solution markers belong in a code cell's function body")
+            if "solution" in cell.metadata.get("tags", []):
+                cell.source = ANSWER
+            cell.source = UP_LINK.sub(lambda m: m[1] + "../../", cell.source)
+    nb.metadata.pop("widgets", None)
+    nb.metadata["course"] = {"edition": "student", "source": f"notebooks/{name}",
+                             "generated_by": ".ci/student_edition.py (do not edit by hand)"}
+    leaks = [c.id for c in nb.cells if BEGIN in c.source or END in c.source]
+    if leaks:
+        raise MarkerError(f"{name}: solution markers left in cells {leaks}")
+    return nb
+
+
+def expected_files() -> dict[Path, str]:
+    """Every student notebook's path and the text it must hold."""
+    files = {}
+    for path in sorted(SOURCE.glob("[0-9]*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        files[STUDENT / path.name] = nbformat.writes(student_notebook(nb, path.name)) + "\n"
+    return files
+
+
+def out_of_date() -> list[Path]:
+    """Student notebooks that differ from what the source gives, that are missing, or that have no source."""
+    files = expected_files()
+    stale = [p for p, text in files.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
+    orphans = [p for p in STUDENT.glob("*.ipynb") if p not in files]
+    return sorted(stale + orphans)
+
+
+def main(argv: list[str]) -> int:
+    if "--check" in argv:
+        stale = out_of_date()
+        if stale:
+            print("student edition out of date: " + ", ".join(p.relative_to(ROOT).as_posix() for p in stale)
+                  + "\nrun: make student")
+            return 1
+        print("student edition up to date")
+        return 0
+    STUDENT.mkdir(exist_ok=True)
+    files = expected_files()
+    written = []
+    for path, text in files.items():
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            written.append(path.name)
+    for orphan in set(STUDENT.glob("*.ipynb")) - set(files):
+        orphan.unlink()
+        written.append(f"{orphan.name} (removed: no source)")
+    print("wrote: " + (", ".join(written) or "nothing"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

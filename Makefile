@@ -30,7 +30,7 @@ SLIDES_OPTS := --to slides --template reveal_offline --TemplateExporter.extra_te
 	--SlidesExporter.require_js_url=_vendor/requirejs/require.js \
 	--SlidesExporter.jquery_url=_vendor/jquery/dist/jquery.min.js
 
-.PHONY: setup lab test check unit notebooks notebooks-alt lint execute release bench clean slides slides-lecture \
+.PHONY: setup lab test check unit notebooks notebooks-alt lint execute student release bench clean slides slides-lecture \
 	slides-vendor slides-test gpu-check
 
 setup: $(STAMP)
@@ -79,6 +79,11 @@ check: lint
 # make execute NB=notebooks/01_rnn.ipynb
 execute: setup
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=900 $(NB)
+
+# The student edition, generated from the instructor edition (solutions become stubs, outputs cleared):
+# run after editing a source notebook; tests/test_student_edition.py fails while it is out of date.
+student: setup
+	$(PY) .ci/student_edition.py
 
 $(VENDOR_STAMP):
 	npm install --prefix $(VENDOR) --no-save --no-package-lock --no-audit --no-fund $(NPM_PACKAGES)

@@ -5,8 +5,11 @@ A commit cannot contain its own id, so the notebooks name a tag instead:
 2. write VERSION (and REPO, when given) into course.toml;
 3. write them into every notebook's setup cell and every Colab badge (README and every notebook edition)
    with .ci/sync_setup_cell.py;
-4. commit that change and tag the commit VERSION.
-A badge opens notebooks/NN_topic.ipynb as it is at the tag; its setup cell fetches the course at the same
+4. regenerate the student edition (notebooks/student/, .ci/student_edition.py) from the synced sources, so that
+   both editions name VERSION;
+5. commit that change and tag the commit VERSION.
+A badge opens notebooks/student/NN_topic.ipynb (or the instructor edition notebooks/NN_topic.ipynb) as it is
+at the tag; its setup cell fetches the course at the same
 tag and checks that the course.toml it got names VERSION, so what an opened notebook runs cannot change
 after a later push. Publishing is then `git push origin HEAD VERSION`.
 """
@@ -22,6 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("sync_setup_cell", ROOT / ".ci" / "sync_setup_cell.py")
 sync = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(sync)
+_spec = importlib.util.spec_from_file_location("student_edition", ROOT / ".ci" / "student_edition.py")
+student_edition = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(student_edition)
 
 
 def git(*args: str) -> str:
@@ -63,6 +69,7 @@ def main(argv: list[str]) -> int:
         print(f"release: {err}", file=sys.stderr)
         return 2
     changed = sync.sync(check=False)
+    student_edition.main([])
     git("add", "course.toml", "README.md", "notebooks")
     git("commit", "-q", "--allow-empty", "-m", f"Release {version}: setup cells and Colab badges name {version}")
     git("tag", "-a", version, "-m", f"Release {version} of the course ({config['repo']})")

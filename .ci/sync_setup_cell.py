@@ -72,8 +72,10 @@ def colab_url(notebook: Path, config: dict[str, str] | None = None) -> str:
 
 
 def badge(notebook: Path) -> str:
+    """The README's Colab cell of a source notebook: the badge opens the student edition, the link the instructor's."""
+    student = notebook.parent / "student" / notebook.name
     return (f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
-            f"({colab_url(notebook)})")
+            f"({colab_url(student)}) [instructor]({colab_url(notebook)})")
 
 
 def with_current_badges(text: str, config: dict[str, str]) -> str:

@@ -9,7 +9,8 @@
 - ``rnnlab.training``: models, optimisers, ``fit``, metrics, saving;
 - ``rnnlab.data``: the shipped data sets, sliding windows, scalers, the weather features;
 - ``rnnlab.bench``: the benchmark harness behind notebook 11; ``rnnlab.backend``: NumPy or CuPy, and the GPU probe;
-- ``rnnlab.viz``: the course's diagrams (the cells, the unrolled graph with BPTT, stacked and bidirectional).
+- ``rnnlab.viz``: the course's diagrams (the cells, the unrolled graph with BPTT, stacked and bidirectional);
+- ``rnnlab.exercises``: the checkers of the notebooks' exercises (a student's function against the reference).
 
 The modules the notebooks use most are importable from here too: ``from rnnlab import lstm, train``.
 """

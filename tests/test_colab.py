@@ -100,12 +100,13 @@ def kernel(released, env: Path, monkeypatch) -> str:
     return name
 
 
-def open_in_colab(released, notebook: str, env: Path, monkeypatch, home: Path, **course_env) -> nbformat.NotebookNode:
+def open_in_colab(released, notebook: str, env: Path, monkeypatch, home: Path, allow_errors: bool = False,
+                  **course_env) -> nbformat.NotebookNode:
     """Copy the notebook out of the release, as Colab opens it, and run it top to bottom in env's kernel."""
     opened = home.parent / "opened"
     opened.mkdir(parents=True, exist_ok=True)
-    shutil.copy(released["scratch"] / "notebooks" / notebook, opened / notebook)
-    nb = nbformat.read(opened / notebook, as_version=4)
+    shutil.copy(released["scratch"] / "notebooks" / notebook, opened / Path(notebook).name)
+    nb = nbformat.read(opened / Path(notebook).name, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(REPORT))
     monkeypatch.setenv("COURSE_HOME", str(home))
     monkeypatch.setenv("COURSE_REPO", released["url"])
@@ -115,7 +116,7 @@ def open_in_colab(released, notebook: str, env: Path, monkeypatch, home: Path, *
     monkeypatch.delenv("VIRTUAL_ENV", raising=False)
     for key, value in course_env.items():
         monkeypatch.setenv(key, value)
-    NotebookClient(nb, timeout=900, kernel_name=kernel(released, env, monkeypatch),
+    NotebookClient(nb, timeout=900, kernel_name=kernel(released, env, monkeypatch), allow_errors=allow_errors,
                    resources={"metadata": {"path": str(opened)}}).execute()
     return nb
 
@@ -150,6 +151,17 @@ def test_a_notebook_opened_from_its_badge_runs_in_colab(notebook, released, cpu_
     assert {"rnnlab", "d2l"} <= {p["name"] for p in json.loads(installed)}
     if notebook.startswith("10_"):
         assert "fall back to NumPy" in text_of(nb), "the CuPy notebook must say that it falls back to NumPy"
+
+
+def test_a_student_notebook_opened_from_its_badge_runs_in_colab(released, cpu_runtime, monkeypatch, tmp_path):
+    """The student edition's badge: every cell runs, and only the exercises' checkers fail, as not implemented."""
+    home = tmp_path / "content" / "parallel-lstm"
+    nb = open_in_colab(released, "student/01_rnn.ipynb", cpu_runtime, monkeypatch, home, allow_errors=True)
+    assert Path(report(nb)["rnnlab"]).resolve().is_relative_to(home.resolve())
+    errors = [(o.ename, o.evalue) for c in nb.cells if c.cell_type == "code" for o in c.outputs
+              if o.output_type == "error"]
+    assert errors, "the student notebook's checkers did not run"
+    assert all(name == "ExerciseError" and "is not implemented yet" in value for name, value in errors), errors
 
 
 def test_colab_can_be_pointed_at_a_commit(released, cpu_runtime, monkeypatch, tmp_path):

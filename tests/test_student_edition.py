@@ -121,3 +121,10 @@ def test_the_student_notebook_runs_with_only_its_checkers_failing(path, tmp_path
     failed = [re.match(r"(\w+) is not implemented yet", e[2])[1] for e in errors]
     assert sorted(failed) == sorted(expected), (f"{path.name}: each exercise's checker must fail once with the "
                                                 f"not-implemented message; exercises {expected}, failed {failed}")
+
+
+def test_the_readme_states_the_number_of_exercises():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    stated = re.search(r"The course has (\d+) exercises in notebooks 01-11", readme)
+    counted = sum(len(exercises_of(p)) for p in SOURCES if "01" <= p.stem[:2] <= "11")
+    assert stated and int(stated[1]) == counted, f"README.md should say {counted} exercises"

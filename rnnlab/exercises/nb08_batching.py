@@ -1,6 +1,9 @@
 """Notebook 08's exercises: the batched LSTM step, global-norm clipping, an Adam step, an SGD-with-momentum
-step and the mini-batch schedule (references: ``rnnlab.layers.lstm``, ``rnnlab.training.optim`` and, for the
-schedule, ``minibatch_schedule`` below, which repeats what ``rnnlab.training.train.fit`` does inline)."""
+step and the mini-batch schedule.
+
+References: ``rnnlab.layers.lstm``, ``rnnlab.training.optim`` and, for the schedule, ``minibatch_schedule``
+below, which repeats what ``rnnlab.training.train.fit`` does inline (fit exposes no function for it).
+"""
 from __future__ import annotations
 
 import numpy as np

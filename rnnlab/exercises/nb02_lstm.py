@@ -149,7 +149,7 @@ def check_lstm_step_backward(student) -> None:
 
 
 def check_slide_to_rnnlab(student) -> None:
-    """Exercise 02.3: ``slide_to_rnnlab(W, U, b)`` on random per-gate matrices of 5 sizes, float64 and float32.
+    """Exercise 02.5: ``slide_to_rnnlab(W, U, b)`` on random per-gate matrices of 5 sizes, float64 and float32.
 
     No large case: the exercise only moves numbers (no exp, nothing can overflow).
     """
@@ -172,11 +172,11 @@ def check_one_lstm_step_by_gates(student, bai_tap_2: dict | None = None) -> None
     h_1 = np.asarray(got[0], dtype=np.float64) + 0.0  # + 0.0: no "-0." in the printout
     if h_1.shape != np.shape(bai_tap_2["h_1"]) or not np.allclose(h_1, bai_tap_2["h_1"], rtol=1e-6, atol=1e-12):
         raise ExerciseError(f"{name}: on Bài tập 2 it gives h_1 = {h_1}, not the hand value {bai_tap_2['h_1']}")
-    print("Bài tập 2: h_1 =", "[" + ", ".join(f"{v:.6f}" for v in h_1) + "], the hand value")
+    print("Bài tập 2: h_1 =", "[" + ", ".join(f"{v:.5g}" for v in h_1) + "], the hand value")
 
 
 def check_cell_path_gradients(student) -> None:
-    """Exercise 02.5: ``cell_path_gradients(a_f)`` on 10 cases, float64 and float32, one with |a_f| in the
+    """Exercise 02.3: ``cell_path_gradients(a_f)`` on 10 cases, float64 and float32, one with |a_f| in the
     thousands (a sigmoid written with exp(-a) overflows there).
     """
     cases = random_cases(_path_inputs, PATH_SHAPES, large={"T": 4, "B": 2, "H": 3}, seed=4)

@@ -7,7 +7,6 @@ from _exercise_mutants import generic
 from rnnlab import exercises, lstm
 from rnnlab.exercises import nb02_lstm as nb02
 
-
 # --- an independent solution, written from the equations, with switches for the classic mistakes ----------
 
 def stable_sigmoid(a):

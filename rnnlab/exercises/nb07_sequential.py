@@ -1,6 +1,7 @@
-"""Notebook 07's exercises: the sequential LSTM's time loop, BPTT over the sequence, the MSE loss and an honest
-multi-step forecast (references: ``rnnlab.parallel.lstm_sequential``, ``rnnlab.layers.functional.mse`` and
-``rnnlab.training.models.SequenceRegressor``).
+"""Notebook 07's exercises: the sequential LSTM's time loop, BPTT over the sequence, the MSE loss, a forecast.
+
+References: ``rnnlab.parallel.lstm_sequential`` (the loop and BPTT), ``rnnlab.layers.functional.mse`` and
+``rnnlab.training.models.SequenceRegressor`` (the honest multi-step forecast that feeds its predictions back).
 """
 from __future__ import annotations
 

@@ -43,6 +43,11 @@ def test_the_student_edition_is_in_sync():
     assert not stale, f"out of date: {[p.name for p in stale]}; run `make student`"
 
 
+def test_there_are_at_least_30_exercises_in_notebooks_01_to_11():
+    counts = {p.stem: len(exercises_of(p)) for p in SOURCES if "01" <= p.stem[:2] <= "11"}
+    assert sum(counts.values()) >= 30, counts
+
+
 def test_every_exercise_has_its_checker_in_the_package():
     from rnnlab import exercises
     for path in SOURCES:

@@ -95,7 +95,8 @@ def cell_path_gradients(a_f):
 
 # --- cases -------------------------------------------------------------------------------------------------
 
-def _step_inputs(rng, dtype, *, B, D, H, scale):
+def lstm_step_inputs(rng, dtype, *, B, D, H, scale):
+    """Random inputs of one LSTM step (also notebook 08's cases): x, h_prev, c_prev, W_x, W_h, b."""
     x = (rng.standard_normal((B, D)) * scale).astype(dtype)
     h_prev = np.tanh(rng.standard_normal((B, H))).astype(dtype)
     c_prev = rng.standard_normal((B, H)).astype(dtype)
@@ -108,7 +109,7 @@ def _step_inputs(rng, dtype, *, B, D, H, scale):
 def _backward_inputs(rng, dtype, *, B, D, H, scale):
     dh = rng.standard_normal((B, H)).astype(dtype)
     dc = rng.standard_normal((B, H)).astype(dtype)
-    return (dh, dc, *_step_inputs(rng, dtype, B=B, D=D, H=H, scale=scale))
+    return (dh, dc, *lstm_step_inputs(rng, dtype, B=B, D=D, H=H, scale=scale))
 
 
 def _slide_weights(rng, dtype, D, H):
@@ -138,7 +139,7 @@ def _path_inputs(rng, dtype, *, T, B, H, scale):
 
 def check_lstm_step_forward(student) -> None:
     """Exercise 02.1: ``lstm_step_forward(x, h_prev, c_prev, W_x, W_h, b)`` on 10 cases, float64 and float32."""
-    cases = random_cases(_step_inputs, STEP_SHAPES, large={"B": 3, "D": 2, "H": 2})
+    cases = random_cases(lstm_step_inputs, STEP_SHAPES, large={"B": 3, "D": 2, "H": 2})
     check_function("lstm_step_forward", student, lstm_step_forward, cases)
 
 

@@ -11,6 +11,7 @@ import numpy as np
 from ..layers import lstm
 from ..training.optim import SGD, Adam, clip_grad_norm
 from .checking import Case, check_function, random_cases
+from .nb02_lstm import lstm_step_inputs
 
 __all__ = ["check_lstm_step_batched", "check_clip_by_global_norm", "check_adam_step", "check_sgd_momentum_step",
            "check_minibatch_schedule"]
@@ -37,22 +38,12 @@ def lstm_step_batched(x, h_prev, c_prev, W_x, W_h, b):
     return h, c
 
 
-def _step_inputs(rng, dtype, *, B, D, H, scale):
-    x = (rng.standard_normal((B, D)) * scale).astype(dtype)
-    h_prev = np.tanh(rng.standard_normal((B, H))).astype(dtype)
-    c_prev = rng.standard_normal((B, H)).astype(dtype)
-    W_x = (rng.standard_normal((D, 4 * H)) / np.sqrt(D)).astype(dtype)
-    W_h = (rng.standard_normal((H, 4 * H)) / np.sqrt(H)).astype(dtype)
-    b = (0.5 * rng.standard_normal(4 * H)).astype(dtype)
-    return x, h_prev, c_prev, W_x, W_h, b
-
-
 def check_lstm_step_batched(student) -> None:
     """Exercise 08.1: ``lstm_step_batched(x, h_prev, c_prev, W_x, W_h, b)`` on 12 cases, float64 and float32.
 
     One case per dtype has inputs scaled so that a sigmoid written as 1 / (1 + exp(-a)) overflows.
     """
-    cases = random_cases(_step_inputs, STEP_SHAPES, large={"B": 3, "D": 2, "H": 2})
+    cases = random_cases(lstm_step_inputs, STEP_SHAPES, large={"B": 3, "D": 2, "H": 2})
     check_function("lstm_step_batched", student, lstm_step_batched, cases)
 
 

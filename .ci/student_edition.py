@@ -39,7 +39,7 @@ class MarkerError(ValueError):
     """The source's solution markers are broken: the student edition would leak or lose a solution."""
 
 
-def stubbed(source: str, where: str) -> tuple[str, int]:
+def stubbed(source: str, where: str, stub: tuple[str, ...] = STUB) -> tuple[str, int]:
     """The cell's source with each solution block replaced by the stub, and the number of blocks."""
     out, start, blocks = [], None, 0
     for number, line in enumerate(source.split("\n"), 1):
@@ -51,7 +51,7 @@ def stubbed(source: str, where: str) -> tuple[str, int]:
         if END in line:
             if start is None:
                 raise MarkerError(f"{where}: line {number}: `{END}` without a `{BEGIN}` before it")
-            out.extend(indent + stub for stub in STUB)
+            out.extend(indent + line for line in stub)
             start, blocks = None, blocks + 1
             continue
         if start is None:
@@ -61,21 +61,22 @@ def stubbed(source: str, where: str) -> tuple[str, int]:
     return "\n".join(out), blocks
 
 
-def student_notebook(nb, name: str = "notebook"):
-    """The student edition of a parsed instructor notebook (a new object; the argument is not modified)."""
+def student_notebook(nb, name: str = "notebook", answer: str = ANSWER, stub: tuple[str, ...] = STUB):
+    """The student edition of a parsed instructor notebook (a new object; the argument is not modified).
+    `answer` and `stub` are what replaces a written answer and a solution block (the Vietnamese edition's own)."""
     nb = nbformat.reads(nbformat.writes(nb), as_version=4)
     for cell in nb.cells:
         where = f"{name}, cell {cell.get('id', '?')}"
         for key in VOLATILE_METADATA:
             cell.metadata.pop(key, None)
         if cell.cell_type == "code":
-            cell.source, _ = stubbed(cell.source, where)
+            cell.source, _ = stubbed(cell.source, where, stub)
             cell.outputs, cell.execution_count = [], None
         else:
             if BEGIN in cell.source or END in cell.source:
                 raise MarkerError(f"{where}: solution markers belong in a code cell's function body")
             if "solution" in cell.metadata.get("tags", []):
-                cell.source = ANSWER
+                cell.source = answer
             cell.source = UP_LINK.sub(lambda m: m[1] + "../../", cell.source)
     nb.metadata.pop("widgets", None)
     nb.metadata["course"] = {"edition": "student", "source": f"notebooks/{name}",

@@ -16,6 +16,8 @@ TEST_FIGURES := $(CURDIR)/build/test-figures
 # is written for), require.js and jQuery come from npm into build/ and are copied next to the decks.
 # The source notebooks only: the generated editions in folders below notebooks/ are never executed by nbval.
 NOTEBOOKS   ?= $(sort $(wildcard notebooks/[0-9]*.ipynb))
+# The Vietnamese edition's decks go to slides/vi/, one folder down: their vendored files are ../_vendor/.
+VI_NOTEBOOKS ?= $(sort $(wildcard notebooks/vi/[0-9]*.ipynb))
 SLIDES_DIR  ?= slides
 VENDOR      := build/slides-vendor
 VENDOR_STAMP := $(VENDOR)/.installed
@@ -23,14 +25,16 @@ NPM_PACKAGES := reveal.js@4.6.0 mathjax@2.7.9 requirejs@2.3.7 jquery@3.7.1
 CHROMIUM    := /usr/bin/chromium
 # nbconvert options: the offline template (.ci/nbconvert/reveal_offline) and every script and style sheet
 # taken from slides/_vendor/ (the white theme: the only light reveal.js theme with no Google Fonts import).
+VENDOR_URLS = --SlidesExporter.reveal_url_prefix=$(1)_vendor/reveal.js \
+	'--SlidesExporter.mathjax_url=$(1)_vendor/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe' \
+	--SlidesExporter.require_js_url=$(1)_vendor/requirejs/require.js \
+	--SlidesExporter.jquery_url=$(1)_vendor/jquery/dist/jquery.min.js
 SLIDES_OPTS := --to slides --template reveal_offline --TemplateExporter.extra_template_basedirs=.ci/nbconvert \
-	--SlidesExporter.reveal_theme=white \
-	--SlidesExporter.reveal_url_prefix=_vendor/reveal.js \
-	'--SlidesExporter.mathjax_url=_vendor/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe' \
-	--SlidesExporter.require_js_url=_vendor/requirejs/require.js \
-	--SlidesExporter.jquery_url=_vendor/jquery/dist/jquery.min.js
+	--SlidesExporter.reveal_theme=white $(call VENDOR_URLS,)
+VI_SLIDES_OPTS := --to slides --template reveal_offline --TemplateExporter.extra_template_basedirs=.ci/nbconvert \
+	--SlidesExporter.reveal_theme=white --SlidesExporter.language_code=vi $(call VENDOR_URLS,../)
 
-.PHONY: setup lab test check unit notebooks notebooks-alt lint execute student release bench clean slides slides-lecture \
+.PHONY: setup lab test check unit notebooks notebooks-alt lint execute student vi release bench clean slides slides-lecture \
 	slides-vendor slides-test gpu-check
 
 setup: $(STAMP)
@@ -85,6 +89,12 @@ execute: setup
 student: setup
 	$(PY) .ci/student_edition.py
 
+# The Vietnamese edition, generated from the source notebooks and notebooks/i18n/vi/*.yml (translate with
+# `python .ci/i18n.py export|apply|check NN`): run after editing a source notebook or a translation;
+# tests/test_vietnamese_edition.py fails while it is out of date or a translation is stale or incomplete.
+vi: setup
+	$(PY) .ci/i18n.py generate
+
 $(VENDOR_STAMP):
 	npm install --prefix $(VENDOR) --no-save --no-package-lock --no-audit --no-fund $(NPM_PACKAGES)
 	touch $(VENDOR_STAMP)
@@ -100,15 +110,18 @@ slides-vendor: $(VENDOR_STAMP)
 	cp -r $(VENDOR)/node_modules/requirejs $(SLIDES_DIR)/_vendor/
 	cp -r $(VENDOR)/node_modules/jquery/dist $(SLIDES_DIR)/_vendor/jquery/
 
-# One deck per notebook, code included: slides/NN_topic.slides.html.
+# One deck per notebook, code included: slides/NN_topic.slides.html, and the Vietnamese slides/vi/NN_topic.slides.html.
 slides: setup slides-vendor
 	$(VENV)/bin/jupyter nbconvert $(SLIDES_OPTS) --output-dir $(SLIDES_DIR) $(NOTEBOOKS)
+	$(if $(VI_NOTEBOOKS),$(VENV)/bin/jupyter nbconvert $(VI_SLIDES_OPTS) --output-dir $(SLIDES_DIR)/vi $(VI_NOTEBOOKS))
 
 # Code-free decks for lectures (outputs, formulas and prose only): slides/NN_topic.lecture.slides.html
 # (same folder as the full decks, so that relative links such as ../GLOSSARY.md keep working).
 slides-lecture: setup slides-vendor
 	$(VENV)/bin/jupyter nbconvert $(SLIDES_OPTS) --no-input --output '{notebook_name}.lecture' \
 		--output-dir $(SLIDES_DIR) $(NOTEBOOKS)
+	$(if $(VI_NOTEBOOKS),$(VENV)/bin/jupyter nbconvert $(VI_SLIDES_OPTS) --no-input --output '{notebook_name}.lecture' \
+		--output-dir $(SLIDES_DIR)/vi $(VI_NOTEBOOKS))
 
 # Debian's chromium for the browser test; installed only when missing (needs root or sudo and apt).
 $(CHROMIUM):
@@ -119,6 +132,7 @@ $(CHROMIUM):
 # no console errors, no request outside file://; saves slides/title_slide.png.
 slides-test: setup slides slides-lecture $(CHROMIUM)
 	REQUIRE_SLIDES=1 SLIDES_DIR=$(SLIDES_DIR) $(PY) -m pytest -q tests/test_slides.py
+	REQUIRE_SLIDES=1 SLIDES_DIR=$(SLIDES_DIR)/vi SLIDES_NOTEBOOKS=notebooks/vi $(PY) -m pytest -q tests/test_slides.py
 
 # Publish a version that Colab opens: make release VERSION=v1.2.0 [REPO=https://github.com/OWNER/REPO.git]
 # (writes course.toml, the setup cells and every Colab badge, commits, tags; see .ci/release.py).

@@ -234,10 +234,10 @@ def english_texts(nb) -> list[str]:
             for cell, fragments in translatable_cells(nb)]
 
 
-def extract(notebook: Path) -> int:
+def extract(notebook: Path, path: Path | None = None) -> int:
     """Add the entries a translation file lacks (and fill `en`/`en_hash` where `en_hash` was deleted)."""
     nb = nbformat.read(notebook, as_version=4)
-    path = translation_path(notebook)
+    path = path or translation_path(notebook)
     data = load(path) if path.exists() else {}
     old = data.get("cells") or {}
     cells, added = {}, 0
@@ -319,10 +319,11 @@ def fragment_problems(fragment: Fragment, entry: dict, where: str) -> list[str]:
     return problems
 
 
-def problems(notebook: Path) -> list[str]:
-    """Everything that keeps a notebook's translation from being complete and current."""
-    path = translation_path(notebook)
-    name = path.relative_to(ROOT).as_posix()
+def problems(notebook: Path, path: Path | None = None) -> list[str]:
+    """Everything that keeps a notebook's translation (its file in notebooks/i18n/vi/, or `path`) from being
+    complete and current."""
+    path = path or translation_path(notebook)
+    name = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
     if not path.exists():
         return [f"{name}: missing (run: python .ci/i18n.py extract {notebook.stem[:2]})"]
     data = load(path)
@@ -446,7 +447,11 @@ def vietnamese_notebook(nb, data: dict, name: str):
             table = {f["en_hash"]: f["vi"].rstrip("\n") for f in cells[cell.id]["fragments"]}
             english = cell.source
             cell.source = translated_code(english, table)
-            if code_without_prose(cell.source) != code_without_prose(english):
+            try:
+                same_code = code_without_prose(cell.source) == code_without_prose(english)
+            except SyntaxError:
+                same_code = False
+            if not same_code:
                 raise ValueError(f"{name}, cell {cell.id}: the translated comments changed the code")
     nb.metadata.pop("widgets", None)
     nb.metadata["course"] = {"edition": "instructor", "language": "vi", "source": f"notebooks/{name}",
@@ -485,11 +490,12 @@ def out_of_date() -> list[Path]:
 WORK_HEADER = re.compile(r"^=== (\S+?)(?:#(\d+))?( same)?$", re.M)
 
 
-def export(notebook: Path) -> str:
+def export(notebook: Path, path: Path | None = None) -> str:
     """A plain-text work file for a translator: `=== cell-id` (markdown) or `=== cell-id#k` (code fragment k),
     then the English text, for every entry still untranslated or stale. Translate below each header and read
     it back with `apply`; write `=== cell-id same` for a text that stays as it is."""
-    data = load(translation_path(notebook)) if translation_path(notebook).exists() else {}
+    path = path or translation_path(notebook)
+    data = load(path) if path.exists() else {}
     cells, chunks = data.get("cells") or {}, []
     for cell, fragments in translatable_cells(nbformat.read(notebook, as_version=4)):
         entry = cells.get(cell.id) or {}
@@ -502,10 +508,10 @@ def export(notebook: Path) -> str:
     return "\n".join(chunks) + "\n"
 
 
-def apply(notebook: Path, work: str) -> int:
+def apply(notebook: Path, work: str, path: Path | None = None) -> int:
     """Read a translated work file (see `export`) into the translation file; the number of entries set."""
-    extract(notebook)
-    path = translation_path(notebook)
+    path = path or translation_path(notebook)
+    extract(notebook, path)
     data = load(path)
     nb = nbformat.read(notebook, as_version=4)
     by_id = {cell.id: (cell, fragments) for cell, fragments in translatable_cells(nb)}

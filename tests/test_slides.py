@@ -34,7 +34,11 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--no-first-run", "--disable-sync",
 ]
 VIEWPORT = {"width": 1280, "height": 720}
-NOTES_PREFIX = "Speaker notes:"
+# Speaker notes open with these words: the English decks' and the Vietnamese decks' (notebooks/vi/).
+NOTES_PREFIXES = ("Speaker notes:", "Ghi chú cho giảng viên:")
+# The Vietnamese decks set their prose in the reveal.js theme's Source Sans Pro, shipped in slides/_vendor/.
+OFFLINE_FONT = "Source Sans Pro"
+FONT_FILES = "_vendor/reveal.js/dist/theme/fonts/source-sans-pro"
 # A slide may be this much taller or wider than reveal's 960x700 before it counts as overflowing: sub-pixel
 # rounding of scaled fonts, not content.
 OVERFLOW_TOLERANCE_PX = 3
@@ -113,7 +117,7 @@ def level2_sections(nb: Path) -> list[tuple[str, list[tuple[str, str, str]]]]:
 def sections_without_notes(nb: Path) -> list[str]:
     """Level-2 sections with no speaker-notes cell (slide type `notes`, text starting `Speaker notes:`)."""
     return [heading for heading, cells in level2_sections(nb)
-            if not any(t == "notes" and s.lstrip().startswith(NOTES_PREFIX) for _, t, s in cells)]
+            if not any(t == "notes" and s.lstrip().startswith(NOTES_PREFIXES) for _, t, s in cells)]
 
 
 def literal_notes_markers(nb: Path) -> list[int]:
@@ -308,7 +312,7 @@ def test_every_section_has_speaker_notes(nb):
     missing = sections_without_notes(nb)
     assert level2_sections(nb), f"{nb.name} has no level-2 (##) section"
     assert not missing, (f"{nb.name}: {len(missing)} level-2 section(s) without a speaker-notes cell "
-                         f"(slide type `notes`, starting {NOTES_PREFIX!r}): {missing}")
+                         f"(slide type `notes`, starting one of {NOTES_PREFIXES}): {missing}")
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
@@ -355,6 +359,63 @@ def test_deck_in_browser(browser, nb, kind):
         page.keyboard.press("ArrowRight")  # a slide change re-renders the math (the template's handler)
         page.wait_for_timeout(100)
         assert not visit.errors, visit.errors
+        assert not visit.requests, f"requests outside file://: {visit.requests}"
+    finally:
+        visit.close()
+
+
+def is_vietnamese(nb: Path) -> bool:
+    return json.loads(nb.read_text(encoding="utf-8"))["metadata"].get("course", {}).get("language") == "vi"
+
+
+VIETNAMESE = [nb for nb in NOTEBOOKS if is_vietnamese(nb)]
+
+
+def non_ascii_letters(nb: Path) -> set[str]:
+    return {ch for c, t, s in slide_types(nb) if c == "markdown" and t != "skip" for ch in s
+            if ord(ch) > 127 and ch.isalpha()}
+
+
+@pytest.mark.parametrize("nb", VIETNAMESE, ids=[nb.stem for nb in VIETNAMESE])
+def test_the_offline_font_has_every_vietnamese_letter(nb):
+    from fontTools.ttLib import TTFont  # matplotlib's dependency
+
+    letters = {ch for ch in non_ascii_letters(nb) if i18n_letter(ch)}
+    assert letters, f"{nb.name} has no Vietnamese letter"
+    fonts = sorted((SLIDES.parent / FONT_FILES).glob("*.woff")) if not (SLIDES / FONT_FILES).exists() \
+        else sorted((SLIDES / FONT_FILES).glob("*.woff"))
+    if not fonts:
+        not_ready(f"no {FONT_FILES}/*.woff next to the decks (`make slides` copies reveal.js there)")
+    for font in fonts:
+        cmap = TTFont(font).getBestCmap()
+        missing = sorted(ch for ch in letters if ord(ch) not in cmap)
+        assert not missing, f"{font.name} lacks {missing}, used in {nb.name}"
+
+
+def i18n_letter(ch: str) -> bool:
+    """A Latin letter with a Vietnamese diacritic (or đ)."""
+    import unicodedata
+
+    return unicodedata.name(ch, "").startswith("LATIN") and (ch.lower() == "đ" or unicodedata.decomposition(ch) != "")
+
+
+@pytest.mark.parametrize("nb", VIETNAMESE, ids=[nb.stem for nb in VIETNAMESE])
+def test_vietnamese_prose_is_set_in_the_offline_font(browser, nb):
+    visit = Visit(browser, built_deck(nb, "lecture"))
+    try:
+        page = visit.open()
+        page.evaluate("document.fonts.ready")
+        seen = page.evaluate("""(font) => {
+            const prose = [...document.querySelectorAll('.jp-RenderedMarkdown p, .jp-RenderedMarkdown li')]
+                .filter(el => /[\u00C0-\u1EF9]/.test(el.textContent));
+            const families = [...new Set(prose.map(el => getComputedStyle(el).fontFamily.split(',')[0].trim()))];
+            const faces = [...document.fonts].filter(f => f.family.replace(/["']/g, '') === font);
+            return {prose: prose.length, families, loaded: faces.filter(f => f.status === 'loaded').length,
+                    covers: document.fonts.check(`20px "${font}"`, prose.map(el => el.textContent).join(' '))};
+        }""", OFFLINE_FONT)
+        assert seen["prose"] > 0, "no paragraph with a Vietnamese letter in the deck"
+        assert seen["families"] == [f'"{OFFLINE_FONT}"'] or seen["families"] == [OFFLINE_FONT], seen
+        assert seen["loaded"] >= 1 and seen["covers"], f"{OFFLINE_FONT} not loaded from file://: {seen}"
         assert not visit.requests, f"requests outside file://: {visit.requests}"
     finally:
         visit.close()

@@ -5,8 +5,8 @@ A commit cannot contain its own id, so the notebooks name a tag instead:
 2. write VERSION (and REPO, when given) into course.toml;
 3. write them into every notebook's setup cell and every Colab badge (README and every notebook edition)
    with .ci/sync_setup_cell.py;
-4. regenerate the student edition (notebooks/student/, .ci/student_edition.py) from the synced sources, so that
-   both editions name VERSION;
+4. regenerate the student edition (notebooks/student/, .ci/student_edition.py) and the Vietnamese edition
+   (notebooks/vi/, .ci/i18n.py) from the synced sources, so that every edition names VERSION;
 5. commit that change and tag the commit VERSION.
 A badge opens notebooks/student/NN_topic.ipynb (or the instructor edition notebooks/NN_topic.ipynb) as it is
 at the tag; its setup cell fetches the course at the same
@@ -28,6 +28,10 @@ _spec.loader.exec_module(sync)
 _spec = importlib.util.spec_from_file_location("student_edition", ROOT / ".ci" / "student_edition.py")
 student_edition = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(student_edition)
+_spec = importlib.util.spec_from_file_location("i18n", ROOT / ".ci" / "i18n.py")
+i18n = importlib.util.module_from_spec(_spec)
+sys.modules.setdefault("i18n", i18n)
+_spec.loader.exec_module(i18n)
 
 
 def git(*args: str) -> str:
@@ -70,6 +74,7 @@ def main(argv: list[str]) -> int:
         return 2
     changed = sync.sync(check=False)
     student_edition.main([])
+    i18n.main(["generate"])
     git("add", "course.toml", "README.md", "notebooks")
     git("commit", "-q", "--allow-empty", "-m", f"Release {version}: setup cells and Colab badges name {version}")
     git("tag", "-a", version, "-m", f"Release {version} of the course ({config['repo']})")

@@ -78,6 +78,13 @@ def badge(notebook: Path) -> str:
             f"({colab_url(student)}) [instructor]({colab_url(notebook)})")
 
 
+def vi_badge(notebook: Path) -> str:
+    """The README's Vietnamese Colab cell: the badge opens notebooks/vi/student/, the link notebooks/vi/."""
+    vi = notebook.parent / "vi"
+    return (f"[![Mở trong Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
+            f"({colab_url(vi / 'student' / notebook.name)}) [giảng viên]({colab_url(vi / notebook.name)})")
+
+
 def with_current_badges(text: str, config: dict[str, str]) -> str:
     return COLAB_LINK.sub(lambda m: colab_url(ROOT / m["path"], config), text)
 
@@ -130,7 +137,7 @@ def sync(check: bool) -> list[str]:
 def main(argv: list[str]) -> int:
     if "--badges" in argv:
         for path in source_notebooks():
-            print(f"| {path.stem} | {badge(path)} |")
+            print(f"| {path.stem} | {badge(path)} | {vi_badge(path)} |")
         return 0
     check = "--check" in argv
     differ = sync(check)

@@ -57,6 +57,10 @@ def test_a_release_writes_address_and_version_everywhere_commits_and_tags(clone)
     check = subprocess.run([sys.executable, ".ci/sync_setup_cell.py", "--check"], cwd=clone, capture_output=True,
                            text=True, check=False)
     assert check.returncode == 0, check.stdout
+    for script in (".ci/student_edition.py", ".ci/i18n.py generate"):  # the generated editions name v7.8.9 too
+        check = subprocess.run([sys.executable, *script.split(), "--check"], cwd=clone, capture_output=True,
+                               text=True, check=False)
+        assert check.returncode == 0, (script, check.stdout)
 
 
 def test_a_release_refuses_uncommitted_changes(clone):

@@ -191,10 +191,13 @@ def test_in_colab_a_course_that_is_not_the_release_is_refused_in_one_message(tmp
 
 
 def test_readme_has_a_colab_badge_per_notebook():
-    """Per notebook: the badge opens the student edition, a second link the instructor edition."""
+    """Per notebook and language: the badge opens the student edition, a second link the instructor edition."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     expected = {sync.colab_url(path) for path in sync.source_notebooks()}
     expected |= {sync.colab_url(path.parent / "student" / path.name) for path in sync.source_notebooks()}
+    # The Vietnamese edition's: the badge opens notebooks/vi/student/, the link notebooks/vi/.
+    expected |= {sync.colab_url(path.parent / "vi" / sub / path.name) for path in sync.source_notebooks()
+                 for sub in ("student", "")}
     found = set(re.findall(r"https://colab\.research\.google\.com/github/[^)\s\"']+", readme))
     assert not expected - found, f"README.md lacks the Colab links {sorted(expected - found)}"
     assert not found - {sync.colab_url(path) for path in NOTEBOOKS}, (

@@ -23,13 +23,19 @@ def rnn_step_forward(x, h_prev, W_x, W_h, b):
     return Y[0]
 
 
+def rnn_params(rng, D, H, dtype) -> dict:
+    """Random RNN weights for a checker: W_x (D, H) / sqrt(D), W_h (H, H) / sqrt(H), b (H,) * 0.1, drawn in
+    that order (notebook 04's checkers use them too)."""
+    return {"W_x": (rng.standard_normal((D, H)) / np.sqrt(D)).astype(dtype),
+            "W_h": (rng.standard_normal((H, H)) / np.sqrt(H)).astype(dtype),
+            "b": (0.1 * rng.standard_normal(H)).astype(dtype)}
+
+
 def _step_inputs(rng, dtype, *, B, D, H, scale):
     x = (rng.standard_normal((B, D)) * scale).astype(dtype)
     h_prev = np.tanh(rng.standard_normal((B, H))).astype(dtype)
-    W_x = (rng.standard_normal((D, H)) / np.sqrt(D)).astype(dtype)
-    W_h = (rng.standard_normal((H, H)) / np.sqrt(H)).astype(dtype)
-    b = (0.1 * rng.standard_normal(H)).astype(dtype)
-    return x, h_prev, W_x, W_h, b
+    params = rnn_params(rng, D, H, dtype)
+    return x, h_prev, params["W_x"], params["W_h"], params["b"]
 
 
 def check_rnn_step_forward(student) -> None:

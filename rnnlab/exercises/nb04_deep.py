@@ -4,21 +4,14 @@ References: ``rnnlab.layers.bidirectional.forward`` and ``rnnlab.layers.stacked.
 """
 from __future__ import annotations
 
-import numpy as np
-
 from ..layers import bidirectional, rnn, stacked
 from .checking import check_function, random_cases
+from .nb01_rnn import rnn_params
 
 __all__ = ["check_bidirectional_forward", "check_stacked_forward"]
 
 SEQUENCE_SHAPES = ({"T": 1, "B": 1, "D": 1, "H": 1}, {"T": 4, "B": 2, "D": 3, "H": 2}, {"T": 6, "B": 1, "D": 2, "H": 5},
                    {"T": 3, "B": 3, "D": 1, "H": 1})
-
-
-def _params(rng, D, H, dtype):
-    return {"W_x": (rng.standard_normal((D, H)) / np.sqrt(D)).astype(dtype),
-            "W_h": (rng.standard_normal((H, H)) / np.sqrt(H)).astype(dtype),
-            "b": (0.1 * rng.standard_normal(H)).astype(dtype)}
 
 
 def bidirectional_forward(params_fwd, params_bwd, X):
@@ -28,7 +21,7 @@ def bidirectional_forward(params_fwd, params_bwd, X):
 
 def _two_directions(rng, dtype, *, T, B, D, H, scale):
     X = rng.standard_normal((T, B, D)).astype(dtype)
-    return _params(rng, D, H, dtype), _params(rng, D, H, dtype), X
+    return rnn_params(rng, D, H, dtype), rnn_params(rng, D, H, dtype), X
 
 
 def check_bidirectional_forward(student) -> None:
@@ -44,7 +37,7 @@ def stacked_forward(params_list, X):
 
 def _layers(rng, dtype, *, T, B, D, H, scale):
     sizes = [D, H, H + 1, max(1, H - 1)][: 2 + T % 3]  # 1 to 3 layers of different widths
-    params_list = [_params(rng, d_in, d_out, dtype) for d_in, d_out in zip(sizes, sizes[1:])]
+    params_list = [rnn_params(rng, d_in, d_out, dtype) for d_in, d_out in zip(sizes, sizes[1:])]
     return params_list, rng.standard_normal((T, B, D)).astype(dtype)
 
 

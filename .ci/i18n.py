@@ -55,7 +55,7 @@ VIETNAMESE_LETTER = re.compile(r"[àáảãạăắằẳẵặâấầẩẫậ
 FENCE = re.compile(r"```.*?```", re.S)
 DISPLAY_MATH = re.compile(r"\$\$.+?\$\$", re.S)
 INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\$)[^$\n]+?(?<!\\)\$")
-CODE_SPAN = re.compile(r"`[^`\n]+`")
+CODE_SPAN = re.compile(r"`[^`\n]+(?:\n[^`\n]+)*`")  # a code span may wrap, not across a blank line
 LINK_TARGET = re.compile(r"\]\(([^)\s]+)\)|src=\"([^\"]+)\"")
 NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
 HEADING = re.compile(r"^(#{1,6}) ", re.M)
@@ -277,7 +277,7 @@ def kept_exactly(text: str) -> Counter:
     kept = Counter()
     rest = text
     for pattern in (FENCE, DISPLAY_MATH, INLINE_MATH, CODE_SPAN):
-        kept.update(pattern.findall(rest))
+        kept.update(" ".join(found.split()) for found in pattern.findall(rest))  # line breaks move in translation
         rest = pattern.sub(" ", rest)
     kept.update("link " + (a or b) for a, b in LINK_TARGET.findall(rest))
     rest = LINK_TARGET.sub(" ", rest)
@@ -481,10 +481,9 @@ def expected_files() -> dict[Path, str]:
 
 
 def out_of_date() -> list[Path]:
-    files = expected_files()
-    stale = [p for p, text in files.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
-    orphans = [p for folder in (VI, VI_STUDENT) for p in folder.glob("*.ipynb") if p not in files]
-    return sorted(stale + orphans)
+    """Vietnamese notebooks that differ from what the source and the translations give, or have no complete
+    translation."""
+    return student_edition.differing(expected_files(), [VI, VI_STUDENT])
 
 
 WORK_HEADER = re.compile(r"^=== (\S+?)(?:#(\d+))?( same)?$", re.M)
@@ -534,7 +533,7 @@ def apply(notebook: Path, work: str, path: Path | None = None) -> int:
                 raise ValueError(f"{notebook.name}: {cell_id} has no fragment {k}")
             fragment = fragments[int(k)]
             target = next(f for f in entry["fragments"] if f.get("en_hash") == text_hash(fragment.en))
-        target["vi"] = text
+        target["vi"] = text or (target["en"] if same else "")  # `same` with nothing under it: the English
         if same:
             target["same"] = True
         else:
@@ -568,26 +567,7 @@ def main(argv: list[str]) -> int:
         print("\n".join(found) or "translations complete and current")
         return 1 if found else 0
     if command == "generate":
-        if "--check" in args:
-            stale = out_of_date()
-            if stale:
-                print("Vietnamese edition out of date: " + ", ".join(p.relative_to(ROOT).as_posix() for p in stale)
-                      + "\nrun: make vi")
-                return 1
-            print("Vietnamese edition up to date")
-            return 0
-        VI_STUDENT.mkdir(parents=True, exist_ok=True)
-        files, written = expected_files(), []
-        for path, text in files.items():
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
-                path.write_text(text, encoding="utf-8")
-                written.append(path.relative_to(VI).as_posix())
-        for folder in (VI, VI_STUDENT):
-            for orphan in set(folder.glob("*.ipynb")) - set(files):
-                orphan.unlink()
-                written.append(f"{orphan.relative_to(VI).as_posix()} (removed: no complete translation)")
-        print("wrote: " + (", ".join(written) or "nothing"))
-        return 0
+        return student_edition.generated_main(args, "Vietnamese edition", expected_files, [VI, VI_STUDENT], "make vi")
     print(__doc__)
     return 2
 

@@ -96,35 +96,50 @@ def expected_files() -> dict[Path, str]:
     return files
 
 
-def out_of_date() -> list[Path]:
-    """Student notebooks that differ from what the source gives, that are missing, or that have no source."""
-    files = expected_files()
+def differing(files: dict[Path, str], folders: list[Path]) -> list[Path]:
+    """Generated notebooks that differ from `files` (path -> text), are missing, or have no source (a notebook
+    in `folders` that `files` does not name)."""
     stale = [p for p, text in files.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
-    orphans = [p for p in STUDENT.glob("*.ipynb") if p not in files]
+    orphans = [p for folder in folders for p in folder.glob("*.ipynb") if p not in files]
     return sorted(stale + orphans)
 
 
-def main(argv: list[str]) -> int:
+def write_generated(files: dict[Path, str], folders: list[Path]) -> list[Path]:
+    """Write the generated notebooks that differ and remove those without a source; the paths touched."""
+    touched = differing(files, folders)
+    for path in touched:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path in files:
+            path.write_text(files[path], encoding="utf-8")
+        else:
+            path.unlink()
+    return touched
+
+
+def generated_main(argv: list[str], edition: str, files, folders: list[Path], command: str) -> int:
+    """The command line of a generated edition: `--check` names what is out of date (exit 1), else write it."""
     if "--check" in argv:
-        stale = out_of_date()
+        stale = differing(files(), folders)
         if stale:
-            print("student edition out of date: " + ", ".join(p.relative_to(ROOT).as_posix() for p in stale)
-                  + "\nrun: make student")
+            print(f"{edition} out of date: " + ", ".join(p.relative_to(ROOT).as_posix() for p in stale)
+                  + f"\nrun: {command}")
             return 1
-        print("student edition up to date")
+        print(f"{edition} up to date")
         return 0
-    STUDENT.mkdir(exist_ok=True)
-    files = expected_files()
-    written = []
-    for path, text in files.items():
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
-            written.append(path.name)
-    for orphan in set(STUDENT.glob("*.ipynb")) - set(files):
-        orphan.unlink()
-        written.append(f"{orphan.name} (removed: no source)")
+    expected = files()
+    written = [p.relative_to(ROOT).as_posix() + ("" if p in expected else " (removed: no source)")
+               for p in write_generated(expected, folders)]
     print("wrote: " + (", ".join(written) or "nothing"))
     return 0
+
+
+def out_of_date() -> list[Path]:
+    """Student notebooks that differ from what the source gives, that are missing, or that have no source."""
+    return differing(expected_files(), [STUDENT])
+
+
+def main(argv: list[str]) -> int:
+    return generated_main(argv, "student edition", expected_files, [STUDENT], "make student")
 
 
 if __name__ == "__main__":

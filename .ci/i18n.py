@@ -62,7 +62,10 @@ HEADING = re.compile(r"^(#{1,6}) ", re.M)
 TABLE_ROW = re.compile(r"^\s*\|", re.M)
 ANSWER = "*Câu trả lời của bạn ở đây.*"
 STUB = ("# YOUR CODE HERE (viết mã của bạn ở đây)", "raise NotImplementedError()")
-NOTICE = ("\n\n> *Bản tiếng Việt, sinh tự động từ bản gốc tiếng Anh [{name}](../{name}): mã và kết quả giống hệt "
+#: The Vietnamese notebooks' first cell after the setup cell, added by the generator (skipped in the decks,
+#: where a lecture slide has no room for it).
+NOTICE_ID = "vi-notice"
+NOTICE = ("> *Bản tiếng Việt, sinh tự động từ bản gốc tiếng Anh [{name}](../{name}): mã và kết quả giống hệt "
           "bản gốc. Kết quả in ra (output) giữ nguyên tiếng Anh, đúng như mã in ra.*")
 
 
@@ -431,18 +434,13 @@ def vietnamese_notebook(nb, data: dict, name: str):
     """The Vietnamese instructor edition of a parsed source notebook (a new object)."""
     nb = nbformat.reads(nbformat.writes(nb), as_version=4)
     cells = data.get("cells") or {}
-    first_markdown = True
     for cell in nb.cells:
         for key in student_edition.VOLATILE_METADATA:
             cell.metadata.pop(key, None)
         if is_shared(cell):
             continue
         if cell.cell_type == "markdown" and cell.source.strip():
-            text = cells[cell.id]["vi"].rstrip("\n")
-            if first_markdown:
-                text += NOTICE.format(name=name)
-                first_markdown = False
-            cell.source = student_edition.UP_LINK.sub(lambda m: m[1] + "../../", text)
+            cell.source = student_edition.UP_LINK.sub(lambda m: m[1] + "../../", cells[cell.id]["vi"].rstrip("\n"))
         elif cell.cell_type == "code" and code_fragments(cell.source):
             table = {f["en_hash"]: f["vi"].rstrip("\n") for f in cells[cell.id]["fragments"]}
             english = cell.source
@@ -453,6 +451,9 @@ def vietnamese_notebook(nb, data: dict, name: str):
                 same_code = False
             if not same_code:
                 raise ValueError(f"{name}, cell {cell.id}: the translated comments changed the code")
+    notice = nbformat.v4.new_markdown_cell(NOTICE.format(name=name), id=NOTICE_ID)  # its link is from notebooks/vi/
+    notice.metadata["slideshow"] = {"slide_type": "skip"}
+    nb.cells.insert(next((k + 1 for k, c in enumerate(nb.cells) if is_shared(c)), 0), notice)
     nb.metadata.pop("widgets", None)
     nb.metadata["course"] = {"edition": "instructor", "language": "vi", "source": f"notebooks/{name}",
                              "translation": f"notebooks/i18n/vi/{Path(name).stem}.yml",

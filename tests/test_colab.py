@@ -153,10 +153,13 @@ def test_a_notebook_opened_from_its_badge_runs_in_colab(notebook, released, cpu_
         assert "fall back to NumPy" in text_of(nb), "the CuPy notebook must say that it falls back to NumPy"
 
 
-def test_a_student_notebook_opened_from_its_badge_runs_in_colab(released, cpu_runtime, monkeypatch, tmp_path):
-    """The student edition's badge: every cell runs, and only the exercises' checkers fail, as not implemented."""
+@pytest.mark.parametrize("notebook", ["student/01_rnn.ipynb", "vi/student/01_rnn.ipynb"], ids=["en", "vi"])
+def test_a_student_notebook_opened_from_its_badge_runs_in_colab(notebook, released, cpu_runtime, monkeypatch,
+                                                                 tmp_path):
+    """The student edition's badge (English and Vietnamese): every cell runs, and only the exercises' checkers
+    fail, as not implemented."""
     home = tmp_path / "content" / "parallel-lstm"
-    nb = open_in_colab(released, "student/01_rnn.ipynb", cpu_runtime, monkeypatch, home, allow_errors=True)
+    nb = open_in_colab(released, notebook, cpu_runtime, monkeypatch, home, allow_errors=True)
     assert Path(report(nb)["rnnlab"]).resolve().is_relative_to(home.resolve())
     errors = [(o.ename, o.evalue) for c in nb.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "error"]

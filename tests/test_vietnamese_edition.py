@@ -36,8 +36,9 @@ def test_a_vietnamese_notebook_has_the_source_code_outputs_and_slides(path):
     if not vi_path.exists():
         pytest.fail(f"{vi_path.relative_to(ROOT)} is missing (its translation is incomplete)")
     source, vi = nbformat.read(path, as_version=4), nbformat.read(vi_path, as_version=4)
-    assert len(source.cells) == len(vi.cells)
-    for en, tr in zip(source.cells, vi.cells, strict=True):
+    translated = [c for c in vi.cells if c.id != i18n.NOTICE_ID]
+    assert len(translated) == len(vi.cells) - 1, "the notice cell is missing"
+    for en, tr in zip(source.cells, translated, strict=True):
         where = f"{path.name}, cell {en.id}"
         assert (tr.id, tr.cell_type) == (en.id, en.cell_type), where
         assert tr.metadata.get("slideshow") == en.metadata.get("slideshow"), f"{where}: slide metadata"
@@ -49,15 +50,16 @@ def test_a_vietnamese_notebook_has_the_source_code_outputs_and_slides(path):
                 assert tr.source == en.source, f"{where}: the setup cell is the release's, as it is"
         elif en.source.strip():
             assert i18n.VIETNAMESE_LETTER.search(tr.source), f"{where}: no Vietnamese letter"
-            text = tr.source.split(i18n.NOTICE.format(name=path.name).split("[")[0].strip())[0]
-            assert i18n.kept_exactly(en.source) == i18n.kept_exactly(text.replace("](../../", "](../")), (
+            assert i18n.kept_exactly(en.source) == i18n.kept_exactly(tr.source.replace("](../../", "](../")), (
                 f"{where}: formulas, code spans, links or numbers differ from the English")
 
 
 def test_the_first_vietnamese_cell_says_that_outputs_stay_in_english():
     for path in sorted(i18n.VI.glob("[0-9]*.ipynb")) + sorted(i18n.VI_STUDENT.glob("[0-9]*.ipynb")):
         first = next(c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
-        assert "giữ nguyên tiếng Anh" in first.source, path.name
+        assert first.id == i18n.NOTICE_ID and "giữ nguyên tiếng Anh" in first.source, path.name
+        link = next(iter(i18n.LINK_TARGET.findall(first.source)))[0]
+        assert (path.parent / link).resolve() == (ROOT / "notebooks" / path.name).resolve(), (path.name, link)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -171,15 +173,16 @@ def test_the_generated_notebooks_translate_prose_only_and_deepen_links(small):
     path, translation = small
     nb = nbformat.read(path, as_version=4)
     vi = i18n.vietnamese_notebook(nb, i18n.load(translation), path.name)
-    assert vi.cells[0].source.startswith(VIETNAMESE_MD.replace("](../GLOSSARY.md)", "](../../GLOSSARY.md)"))
-    assert "giữ nguyên tiếng Anh" in vi.cells[0].source
-    assert '"""Một bước: x (B, D) -> (B, H)."""' in vi.cells[1].source
-    assert "    # Nhân đầu vào trước.\n    y = 2 * x  # gấp đôi\n" in vi.cells[1].source
-    assert i18n.code_without_prose(vi.cells[1].source) == i18n.code_without_prose(ENGLISH_CODE)
+    notice, md, code = vi.cells
+    assert notice.id == i18n.NOTICE_ID and "giữ nguyên tiếng Anh" in notice.source
+    assert md.source == VIETNAMESE_MD.replace("](../GLOSSARY.md)", "](../../GLOSSARY.md)")
+    assert '"""Một bước: x (B, D) -> (B, H)."""' in code.source
+    assert "    # Nhân đầu vào trước.\n    y = 2 * x  # gấp đôi\n" in code.source
+    assert i18n.code_without_prose(code.source) == i18n.code_without_prose(ENGLISH_CODE)
     student = i18n.vietnamese_student_notebook(vi, path.name)
-    assert "y = 2 * x" not in student.cells[1].source and "NotImplementedError" in student.cells[1].source
-    assert "viết mã của bạn ở đây" in student.cells[1].source
-    assert "](../../../GLOSSARY.md)" in student.cells[0].source
+    assert "y = 2 * x" not in student.cells[2].source and "NotImplementedError" in student.cells[2].source
+    assert "viết mã của bạn ở đây" in student.cells[2].source
+    assert "](../../../GLOSSARY.md)" in student.cells[1].source
     assert student.metadata["course"]["language"] == "vi" and student.metadata["course"]["edition"] == "student"
 
 

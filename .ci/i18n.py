@@ -384,7 +384,7 @@ def _alternatives(text: str) -> list[str]:
     return out
 
 
-def glossary_terms() -> list[tuple[str, str]]:
+def glossary_terms(include_ambiguous: bool = False) -> list[tuple[str, str]]:
     """(English term, the Vietnamese form to use) for every GLOSSARY.md row: the first Vietnamese alternative,
     without its parenthesis; rows of the form 'a / b' pair their parts."""
     pairs = []
@@ -398,7 +398,8 @@ def glossary_terms() -> list[tuple[str, str]]:
             vi_parts, en_parts = [vi_col], [" ".join(en_parts) if len(vi_parts) > 1 else en_col.replace(" / ", ", ")]
         for vi, en in zip(vi_parts, en_parts, strict=True):
             first = re.split(r",\s*", re.sub(r"\s*\([^)]*\)", "", vi))[0].strip()
-            pairs += [(term, first) for term in _alternatives(en) if term.lower() not in AMBIGUOUS_TERMS]
+            pairs += [(term, first) for term in _alternatives(en)
+                      if include_ambiguous or term.lower() not in AMBIGUOUS_TERMS]
     return sorted(set(pairs), key=lambda p: -len(p[0]))
 
 

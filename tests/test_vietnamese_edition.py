@@ -2,6 +2,7 @@
 notebooks/i18n/vi/NN_topic.yml): every translation complete and current, the generated notebooks in sync, their
 code and outputs the English source's; and the checks themselves shown to fail on a small notebook."""
 import importlib.util
+import re
 import sys
 from pathlib import Path
 
@@ -203,3 +204,41 @@ def test_a_work_file_is_exported_and_applied(small, tmp_path):
     assert work.startswith("=== md\n## The forget gate") and "=== code#" not in work
     i18n.apply(path, work.replace(ENGLISH_MD, VIETNAMESE_MD), translation)
     assert i18n.problems(path, translation) == []
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The English source's own glossary boxes use GLOSSARY.md's terms (the Vietnamese edition keeps those boxes)
+
+def glossary_box_pairs(text: str) -> list[tuple[str, str]]:
+    """(Vietnamese, English) pairs of a glossary box: `vi = en · vi = en` lines, or `| vi | en |` table rows."""
+    text = re.sub(r"(?m)^>\s?", "", text)
+    found = [(vi.strip(), en.strip()) for vi, en in re.findall(r"(?m)^\|([^|\n]+)\|([^|\n]+)\|", text)]
+    prose = " ".join(line for line in text.splitlines() if not line.lstrip().startswith("|"))
+    for part in re.sub(r"\*\*[^*]*\*\*", " ", prose).split("·"):
+        if part.count("=") == 1:
+            vi, en = part.split("=")
+            found.append((" ".join(vi.split()), " ".join(en.split()).rstrip(".").split(". ")[0]))
+    return found
+
+
+def glossary_boxes():
+    for path in SOURCES:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "markdown" and ("Glossary" in cell.source or "| Tiếng Việt |" in cell.source):
+                yield path, cell
+
+
+def test_the_sources_glossary_boxes_use_the_glossarys_vietnamese_terms():
+    first_form = {}
+    for term, vi in i18n.glossary_terms(include_ambiguous=True):
+        first_form.setdefault(term.lower(), vi)
+    checked, wrong = 0, []
+    for path, cell in glossary_boxes():
+        for vi, en in glossary_box_pairs(cell.source):
+            term = re.sub(r"\s*\([A-Z]{2,5}\)", "", en).strip().lower()
+            if term in first_form:
+                checked += 1
+                if first_form[term].lower() not in vi.lower():
+                    wrong.append(f"{path.name}, {cell.id}: {vi!r} = {en!r}; GLOSSARY.md: {first_form[term]!r}")
+    assert checked >= 40, f"only {checked} glossary-box pairs recognised: the parser missed the boxes"
+    assert not wrong, "glossary boxes that disagree with GLOSSARY.md:\n" + "\n".join(wrong)

@@ -55,6 +55,7 @@ VIETNAMESE_LETTER = re.compile(r"[àáảãạăắằẳẵặâấầẩẫậ
 FENCE = re.compile(r"```.*?```", re.S)
 DISPLAY_MATH = re.compile(r"\$\$.+?\$\$", re.S)
 INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\$)[^$\n]+?(?<!\\)\$")
+TEXT_IN_MATH = re.compile(r"\\text\{[^{}]*\}")
 CODE_SPAN = re.compile(r"`[^`\n]+(?:\n[^`\n]+)*`")  # a code span may wrap, not across a blank line
 LINK_TARGET = re.compile(r"\]\(([^)\s]+)\)|src=\"([^\"]+)\"")
 NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
@@ -276,11 +277,15 @@ def extract(notebook: Path, path: Path | None = None) -> int:
 
 
 def kept_exactly(text: str) -> Counter:
-    """What a translation must keep: formulas, code spans, fenced blocks, link targets, numbers."""
+    """What a translation must keep: formulas (but the words in their \\text{...}), code spans, fenced blocks, link
+    targets, numbers."""
     kept = Counter()
     rest = text
     for pattern in (FENCE, DISPLAY_MATH, INLINE_MATH, CODE_SPAN):
-        kept.update(" ".join(found.split()) for found in pattern.findall(rest))  # line breaks move in translation
+        found = [" ".join(f.split()) for f in pattern.findall(rest)]  # line breaks move in translation
+        if pattern in (DISPLAY_MATH, INLINE_MATH):  # the words of a formula's \text{...} are translated
+            found = [TEXT_IN_MATH.sub(r"\\text{}", f) for f in found]
+        kept.update(found)
         rest = pattern.sub(" ", rest)
     kept.update("link " + (a or b) for a, b in LINK_TARGET.findall(rest))
     rest = LINK_TARGET.sub(" ", rest)

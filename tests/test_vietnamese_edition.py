@@ -242,3 +242,9 @@ def test_the_sources_glossary_boxes_use_the_glossarys_vietnamese_terms():
                     wrong.append(f"{path.name}, {cell.id}: {vi!r} = {en!r}; GLOSSARY.md: {first_form[term]!r}")
     assert checked >= 40, f"only {checked} glossary-box pairs recognised: the parser missed the boxes"
     assert not wrong, "glossary boxes that disagree with GLOSSARY.md:\n" + "\n".join(wrong)
+
+
+def test_the_words_of_a_formulas_text_may_be_translated_but_not_its_maths():
+    en = r"$$c_t = f_t \odot c_{t-1} \quad \text{memory cell}$$"
+    assert i18n.kept_exactly(en) == i18n.kept_exactly(en.replace("memory cell", "ô nhớ"))
+    assert i18n.kept_exactly(en) != i18n.kept_exactly(en.replace("memory cell", "ô nhớ").replace("c_{t-1}", "c_t"))

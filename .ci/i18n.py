@@ -15,8 +15,8 @@ YOUR CODE HERE), and so does the shared setup cell (notebooks/_setup_cell.py, wr
 
 A translation file maps a cell id to {en_hash, en, vi} (markdown) or to {fragments: [{en_hash, en, vi}, ...]}
 (code). `en_hash` is the hash of the English text the entry translates: when the English changes, `check`
-names the entry as stale. To update one, edit `vi`, delete its `en_hash` line and run `extract`, which fills
-in the current English and its hash. `same: true` marks a text that is the same in both languages (a formula
+names the entry as stale. To update stale entries, `export` them (it lists every stale or untranslated text),
+translate and `apply`, which stores the current English and its hash with each translation. `same: true` marks a text that is the same in both languages (a formula
 alone, commented-out code); `review` lists a reviewer's hand-checked sentences. Links that leave notebooks/
 (`../figures/...`, `../GLOSSARY.md`) get one more `../` for the deeper folder.
 """
@@ -98,6 +98,15 @@ def _translatable(text: str) -> bool:
     return bool(re.search(r"[A-Za-z]{2}", text)) and not DIRECTIVE.match(text)
 
 
+def docstrings(tree: ast.AST):
+    """The string constants that are docstrings (of the module, a function or a class) in a parsed cell."""
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+                yield first.value
+
+
 def code_fragments(source: str) -> list[Fragment]:
     """The translatable fragments of a cell's Python source, in order."""
     lines = source.split("\n")
@@ -132,14 +141,7 @@ def code_fragments(source: str) -> list[Fragment]:
         block.append((row, col, text))
     close_block()
 
-    for node in ast.walk(ast.parse(source)):
-        if not isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            continue
-        first = node.body[0] if node.body else None
-        if not (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
-                and isinstance(first.value.value, str)):
-            continue
-        value = first.value
+    for value in docstrings(ast.parse(source)):
         start = offsets[value.lineno - 1] + len(lines[value.lineno - 1].encode()[:value.col_offset].decode())
         end = offsets[value.end_lineno - 1] + len(lines[value.end_lineno - 1].encode()[:value.end_col_offset].decode())
         literal = source[start:end]
@@ -171,11 +173,8 @@ def translated_code(source: str, translation: dict[str, str]) -> str:
 def code_without_prose(source: str) -> str:
     """The cell's AST with docstrings blanked: what a translation must leave unchanged."""
     tree = ast.parse(source)
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body:
-            first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
-                first.value.value = ""
+    for value in docstrings(tree):
+        value.value = ""
     return ast.dump(tree)
 
 
@@ -239,7 +238,8 @@ def english_texts(nb) -> list[str]:
 
 
 def extract(notebook: Path, path: Path | None = None) -> int:
-    """Add the entries a translation file lacks (and fill `en`/`en_hash` where `en_hash` was deleted)."""
+    """Add the entries a translation file lacks (and fill `en`/`en_hash` of a markdown entry whose `en_hash` was
+    deleted)."""
     nb = nbformat.read(notebook, as_version=4)
     path = path or translation_path(notebook)
     data = load(path) if path.exists() else {}
@@ -257,12 +257,6 @@ def extract(notebook: Path, path: Path | None = None) -> int:
         else:
             kept = list((entry or {}).get("fragments") or [])
             known = {f.get("en_hash") for f in kept}
-            for f in kept:
-                if not f.get("en_hash"):
-                    match = next((fr for fr in fragments if text_hash(fr.en) not in known), None)
-                    if match is not None:
-                        f["en_hash"], f["en"] = text_hash(match.en), match.en
-                        known.add(f["en_hash"])
             for fr in fragments:
                 if text_hash(fr.en) not in known:
                     kept.append({"en_hash": text_hash(fr.en), "en": fr.en, "vi": ""})
@@ -357,15 +351,12 @@ def problems(notebook: Path, path: Path | None = None) -> list[str]:
                     found += fragment_problems(fragment, f, f"{where}: fragment {i}")
             for f in by_hash.values():
                 found.append(f"{where}: stale fragment (its English is no longer in the cell): {str(f.get('en'))[:50]!r}")
-    english = "\n".join(english_texts(nb))
-    vietnamese = "\n".join(str(e.get("vi") or "") for e in (data.get("cells") or {}).values() if "vi" in e)
-    vietnamese += "\n".join(str(f.get("vi") or "") for e in (data.get("cells") or {}).values()
-                             for f in e.get("fragments") or [])
-    for term, vi in missing_terms(english, vietnamese):
+    translations = {cid: "\n".join(str(t.get("vi") or "") for t in e.get("fragments") or [e])
+                    for cid, e in (data.get("cells") or {}).items()}
+    for term, vi in missing_terms("\n".join(english_texts(nb)), "\n".join(translations.values())):
         found.append(f"{name}: the English uses the glossary term {term!r}; the translation never says {vi!r}")
     for cell_id in cells:
         found.append(f"{name}: {cell_id}: stale: no such translatable cell in the notebook")
-    translations = {cid: (e.get("vi") or "") for cid, e in (data.get("cells") or {}).items() if "vi" in e}
     for i, sample in enumerate(data.get("review") or []):
         cid = sample.get("cell")
         if sample.get("en", "") not in nb_text(nb, cid) or sample.get("vi", "") not in translations.get(cid, ""):
@@ -446,7 +437,7 @@ def vietnamese_notebook(nb, data: dict, name: str):
         if is_shared(cell):
             continue
         if cell.cell_type == "markdown" and cell.source.strip():
-            cell.source = student_edition.UP_LINK.sub(lambda m: m[1] + "../../", cells[cell.id]["vi"].rstrip("\n"))
+            cell.source = student_edition.deepened(cells[cell.id]["vi"].rstrip("\n"))
         elif cell.cell_type == "code" and code_fragments(cell.source):
             table = {f["en_hash"]: f["vi"].rstrip("\n") for f in cells[cell.id]["fragments"]}
             english = cell.source

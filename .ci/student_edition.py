@@ -35,6 +35,11 @@ VOLATILE_METADATA = ("execution", "collapsed", "scrolled")
 UP_LINK = re.compile(r"(\]\(|src=\"|href=\")\.\./")
 
 
+def deepened(markdown: str) -> str:
+    """The markdown with its links that leave notebooks/ (`../GLOSSARY.md`) made one folder deeper."""
+    return UP_LINK.sub(lambda m: m[1] + "../../", markdown)
+
+
 class MarkerError(ValueError):
     """The source's solution markers are broken: the student edition would leak or lose a solution."""
 
@@ -77,7 +82,7 @@ def student_notebook(nb, name: str = "notebook", answer: str = ANSWER, stub: tup
                 raise MarkerError(f"{where}: solution markers belong in a code cell's function body")
             if "solution" in cell.metadata.get("tags", []):
                 cell.source = answer
-            cell.source = UP_LINK.sub(lambda m: m[1] + "../../", cell.source)
+            cell.source = deepened(cell.source)
     nb.metadata.pop("widgets", None)
     nb.metadata["course"] = {"edition": "student", "source": f"notebooks/{name}",
                              "generated_by": ".ci/student_edition.py (do not edit by hand)"}

@@ -170,12 +170,33 @@ class FakeClock:
 
 
 def test_host_timer_times_each_call_after_the_warmup():
-    # Two warm-up calls of 1 s estimate a call at 1 s: a budget of 3.5 s fits 3 timed calls.
-    clock = FakeClock([1.0, 1.0, 0.010, 0.030, 0.020])
+    # The last of two warm-up calls (the first pays first-call costs) estimates a call at 1 s: a budget of
+    # 3.5 s fits 3 timed calls.
+    clock = FakeClock([8.0, 1.0, 0.010, 0.030, 0.020])
     timing = HostTimer(clock)(clock.work, warmup=2, min_repeat=2, max_repeat=10, budget_s=3.5)
     assert timing.times_ms == pytest.approx((10.0, 30.0, 20.0))
     assert (timing.n_warmup, timing.timer, timing.median_ms) == (2, "perf_counter", pytest.approx(20.0))
     assert clock.durations_s == []
+
+
+def test_side_by_side_calls_the_functions_in_turn_and_times_each_call():
+    clock, order = FakeClock([]), []
+
+    def work(name, durations_s):
+        def call():
+            order.append(name)
+            clock.now += durations_s.pop(0)
+        return call
+
+    a, b = work("a", [9.0, 0.5, 0.010, 0.011, 0.012]), work("b", [9.0, 0.5, 0.020, 0.021, 0.022])
+    # The first warm-up round pays first-call costs (18 s); the last one, 1 s, estimates a round: a budget
+    # of 1.5 s for each of the two fits 3 rounds.
+    ta, tb = HostTimer(clock).side_by_side([a, b], warmup=2, min_repeat=2, max_repeat=10, budget_s=1.5)
+    assert order == ["a", "b"] * 5
+    assert ta.times_ms == pytest.approx((10.0, 11.0, 12.0)) and tb.times_ms == pytest.approx((20.0, 21.0, 22.0))
+    assert ta.timer == tb.timer == "perf_counter, side by side (2 functions called in turn)" and ta.n_warmup == 2
+    with pytest.raises(ValueError, match="need warmup >= 1"):
+        HostTimer(clock).side_by_side([a, b], warmup=0)
 
 
 def test_timers_reject_a_bad_method():
@@ -185,6 +206,21 @@ def test_timers_reject_a_bad_method():
 
 
 # ---- configs
+
+
+def test_the_compared_cpu_implementations_are_grouped_by_shape_in_measuring_order():
+    from rnnlab.bench.run import side_by_side_groups
+
+    a, b = (3, 2, 4, 5), (3, 8, 4, 5)
+    configs = [bench.Config("train_step", *a, "sequential"), bench.Config("train_step", *a, "numpy"),
+               bench.Config("train_step", *b, "numpy"), bench.Config("forward", *a, "numpy"),
+               bench.Config("train_step", *a, "torch_cpu"), bench.Config("train_step", *a, "cupy_fused"),
+               bench.Config("train_step", *a, "torch_gpu"), bench.Config("train_step", *b, "torch_cpu")]
+    groups = [[(c.impl, c.work, c.B) for c in g] for g in side_by_side_groups(configs)]
+    assert groups == [[("sequential", "train_step", 2)],
+                      [("numpy", "train_step", 2), ("torch_cpu", "train_step", 2)],
+                      [("numpy", "train_step", 8), ("torch_cpu", "train_step", 8)],
+                      [("numpy", "forward", 2)], [("cupy_fused", "train_step", 2)], [("torch_gpu", "train_step", 2)]]
 
 
 def test_config_needs_a_shape_and_an_implementation_and_checks_them():
@@ -353,7 +389,9 @@ def test_run_with_nothing_available_raises():
 
 def test_tiny_run_rows_record_the_run_and_round_trip_through_the_csv(tmp_path):
     rows = tiny_run(["numpy", "sequential", "numpy_gemms"])
-    assert [r.implementation for r in rows] == ["numpy", "sequential", "numpy_gemms"]
+    # numpy_gemms is timed side by side with numpy (the profile divides their times), so it comes with it.
+    assert [r.implementation for r in rows] == ["numpy", "numpy_gemms", "sequential"]
+    assert [r.timer for r in rows] == ["perf_counter, side by side (2 functions called in turn)"] * 2 + ["perf_counter"]
     for r in rows:
         assert (r.n_repeat, r.n_warmup, r.threads, r.blas_threads) == (5, 1, 1, 1)
         assert r.flops == bench.lstm_flops(3, 2, 4, 5, "train_step")
@@ -365,7 +403,7 @@ def test_tiny_run_rows_record_the_run_and_round_trip_through_the_csv(tmp_path):
         reader = csv.DictReader(f)
         assert reader.fieldnames == bench.CSV_FIELDS
         back = list(reader)
-    assert [b["implementation"] for b in back] == ["numpy", "sequential", "numpy_gemms"]
+    assert [b["implementation"] for b in back] == ["numpy", "numpy_gemms", "sequential"]
     assert [float(b["median_ms"]) for b in back] == [r.median_ms for r in rows]
     assert back[0]["n_windows"] == "" and back[0]["cuda_runtime"] == ""
     bench.write_csv(rows[:1], path, append=True)
@@ -501,6 +539,7 @@ def test_speedup_crossover_and_targets_from_synthetic_rows():
     rows = [
         dict(implementation="sequential", work="train_step", sweep="airline", T=12, B=132, D=1, H=32, median_ms=200.0),
         dict(implementation="numpy", work="train_step", sweep="airline", T=12, B=132, D=1, H=32, median_ms=10.0),
+        dict(implementation="torch_cpu", work="train_step", sweep="airline", T=12, B=132, D=1, H=32, median_ms=8.0),
         dict(implementation="peak_gemm", work="gemm", sweep="peak", T=1, B=8, D=8, H=8, median_ms=1.0, gflops=100.0),
         dict(implementation="numpy", work="train_step", sweep="cpu_target", median_ms=flops / 40e9 * 1e3, **s),
         dict(implementation="torch_cpu", work="train_step", sweep="cpu_target", median_ms=flops / 80e9 * 1e3, **s),
@@ -512,13 +551,19 @@ def test_speedup_crossover_and_targets_from_synthetic_rows():
                          median_ms=gpu_ms, device="gpu"))
     df = _frame(rows)
     sp = results.speedup_over_sequential(df, T=12, B=132, D=1, H=32)
-    assert dict(zip(sp["implementation"], sp["speedup"])) == {"sequential": 1.0, "numpy": 20.0}
+    assert dict(zip(sp["implementation"], sp["speedup"])) == {"sequential": 1.0, "numpy": 20.0, "torch_cpu": 25.0}
     assert results.crossover_batch(df, "cupy_fused", "numpy") == 8
     assert results.peak_gflops(df) == 100.0
     cpu_only = df[df["device"] == "cpu"]
     table = targets.targets_table({"m": cpu_only})
-    assert list(table["result"]) == ["not met", "not met", targets.NOT_MEASURED_GPU, targets.NOT_MEASURED_GPU]
+    assert list(table["result"]) == ["not met", "not met", "not met", targets.NOT_MEASURED_GPU,
+                                     targets.NOT_MEASURED_GPU]
     assert table["measured"].iloc[0].startswith("40% of 100")
+    assert table["check"].iloc[1].endswith("the airline step, B=132, D=1, H=32, T=12")
+    assert table["measured"].iloc[1].startswith("1.25x torch's time")  # 10 ms against 8 ms: over 1.2x
+    faster = _frame([dict(r, median_ms=9.0) if r["implementation"] == "numpy" and r["sweep"] == "airline" else r
+                     for r in rows])
+    assert targets.targets_table({"m": faster})["result"].iloc[1] == "met"  # 9 ms against 8 ms: 1.125x
     gpu_table = targets.targets_table({"m": df})
     assert targets.NOT_MEASURED_GPU not in set(gpu_table["result"])
 

@@ -83,3 +83,18 @@ def test_float32_is_measured_against_the_float64_answer():
     with pytest.raises(ExerciseError, match="float32 tolerance"):
         check(lambda x, w: tuple(v * np.float32(1 + 1e-4) if v.dtype == np.float32 else v for v in reference(x, w))
               if x.dtype == np.float32 else reference(x, w))
+
+
+def test_a_difference_below_eps_of_the_results_largest_value_is_rounding():
+    """sigmoid(-150) is 7e-66 through exp and exactly 0 through tanh: both right beside an output of 1."""
+    def through_exp(x):
+        return np.ones(2), 1 / (1 + np.exp(-x))
+
+    def through_tanh(x):
+        return np.ones(2), (1 + np.tanh(x / 2)) / 2
+
+    cases = [Case((np.array([-150.0, -140.0]),), "far tail")]
+    check_function("sigmoid", through_tanh, through_exp, cases)
+    check_function("sigmoid", through_exp, through_tanh, cases)
+    with pytest.raises(ExerciseError, match=r"output\[1\] differs"):  # 1e-14 is more than rounding next to 1
+        check_function("sigmoid", lambda x: (np.ones(2), through_exp(x)[1] + 1e-14), through_exp, cases)

@@ -21,7 +21,7 @@ def body(text):
     return lambda: text
 
 
-# A second correct formulation: each sigmoid written out as (1 + tanh(x/2)) / 2, as rnnlab.layers.lstm_cell does.
+# A second correct formulation: each sigmoid as (1 + tanh(x/2)) / 2 (rnnlab.layers.lstm_cell goes through exp).
 THROUGH_TANH = """
 gate_i = (1 + tanh((xa_i + ha_i) / 2)) / 2;
 gate_f = (1 + tanh((xa_f + ha_f) / 2)) / 2;

@@ -23,6 +23,8 @@ class Implementation:
     profile_only: measured by the ``cpu`` and ``full`` presets only, to explain another one's time.
     suite: "lstm" (an LSTM layer, the presets of notebook 11) or "scan" (a linear recurrence, the ``scan``
     preset of notebook 12: :mod:`rnnlab.bench.scan_impls`).
+    side_by_side: timed side by side (called in turn, ``HostTimer.side_by_side``) with the other such
+    implementations measured at the same work and shape: the CPU ones whose times the course divides.
     The class docstring's first line says what it runs (``--help`` shows it).
     """
 
@@ -31,6 +33,7 @@ class Implementation:
     device: str = "cpu"
     profile_only: bool = False
     suite: str = "lstm"
+    side_by_side: bool = False
 
     def why_unavailable(self) -> str | None:
         """None when this machine can run it, else the reason it cannot (shown by ``--list``)."""
@@ -106,6 +109,7 @@ class BatchedNumpy(RnnlabLayer):
     """rnnlab.layers.lstm: NumPy, batched; one matrix product per step for the whole batch."""
 
     name, label, device, module = "numpy", "batched NumPy", "cpu", "layers.lstm"
+    side_by_side = True
 
 
 @register
@@ -173,6 +177,7 @@ class TorchCpu(TorchLSTM):
     """torch.nn.LSTM on the CPU: the reference."""
 
     name, label, device = "torch_cpu", "torch.nn.LSTM CPU", "cpu"
+    side_by_side = True
 
 
 @register
@@ -192,6 +197,7 @@ class NumpyGemms(Implementation):
     """
 
     name, label, device, profile_only = "numpy_gemms", "NumPy step, matrix products only", "cpu", True
+    side_by_side = True
 
     def prepare(self, params, batches, forward_only):
         W_x, W_h = params["W_x"], params["W_h"]

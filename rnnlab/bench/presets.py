@@ -96,7 +96,7 @@ class Preset:
 _CPU_SWEEPS = dict(batch_sizes=(1, 2, 4, 8, 16, 32, 64, 128, 256), batch_shape=(50, 128),
                    hidden_sizes=(32, 64, 128, 256, 512), hidden_shape=(50, 32), seq_lengths=(12, 25, 50, 100, 200),
                    seq_shape=(32, 128), data_scales=(1, 2, 4, 8), minibatch=32, cpu_target=True, gpu_target=False,
-                   forward_sweeps=("airline", "batch", "hidden", "seq", "cpu_target"), warmup=1, min_repeat=5)
+                   forward_sweeps=("airline", "batch", "hidden", "seq", "cpu_target"), warmup=2, min_repeat=5)
 PRESET_SIZES = {
     # About a minute on a loaded 2-core CPU: small shapes, the sequential LSTM on the small ones only.
     "quick": Preset(batch_sizes=(1, 4, 16, 64), batch_shape=(20, 64), hidden_sizes=(16, 64, 256),
@@ -105,7 +105,7 @@ PRESET_SIZES = {
                     peak_n=(1024, 4096), seq_budget=10_240, seq_epoch_scale=1,
                     forward_sweeps=("airline", "batch"), warmup=1, min_repeat=5, max_repeat=10, budget_s=0.1),
     # The recording preset for a small CPU-only machine (2 cores: under ~10 minutes).
-    "cpu": Preset(**_CPU_SWEEPS, peak_n=(2048, 8192), seq_budget=7_000_000, seq_epoch_scale=8, max_repeat=15,
+    "cpu": Preset(**_CPU_SWEEPS, peak_n=(2048, 8192), seq_budget=7_000_000, seq_epoch_scale=8, max_repeat=50,
                   budget_s=0.5),
     # For a small GPU machine such as Colab's T4 with 2 CPU cores (`make gpu-check`'s default): the sweeps of
     # "cpu", so the two CSVs compare shape for shape, with the sequential LSTM only where it takes well under a

@@ -1,6 +1,8 @@
 """Running a benchmark: inputs, the matrix-product peak, TF32 state, and ``run_benchmarks`` over a preset.
 
-Thread counts are fixed for the whole run (every loaded BLAS through threadpoolctl, ``torch.set_num_threads``)
+The CPU implementations whose times the course divides (batched NumPy, torch.nn.LSTM, the matrix products
+alone) are timed side by side at each shape, their calls in turn (``side_by_side_groups``). Thread counts
+are fixed for the whole run (every loaded BLAS through threadpoolctl, ``torch.set_num_threads``)
 and recorded. The peak is measured at the start and at the end of the run; its GFLOP/s come from the
 fastest call, since a peak is what the hardware can do and other jobs only slow it down.
 """
@@ -96,6 +98,22 @@ def gpu_library(impl_name: str) -> str:
     return "torch" if impl_name.startswith("torch") else "cupy"
 
 
+def side_by_side_groups(configs: list[Config]) -> list[list[Config]]:
+    """The configs in measuring order, in groups to time together: the ``side_by_side`` implementations at
+    the same work, shape and data size form one group, at the place of the first of them; every other
+    config is a group of its own."""
+    groups, first = [], {}
+    for cfg in configs:
+        key = (cfg.work, cfg.T, cfg.B, cfg.D, cfg.H, cfg.n_windows)
+        if IMPLEMENTATIONS[cfg.impl].side_by_side and IMPLEMENTATIONS[cfg.impl].device == "cpu":
+            if key in first:
+                groups[first[key]].append(cfg)
+                continue
+            first[key] = len(groups)
+        groups.append([cfg])
+    return groups
+
+
 def run_benchmarks(preset: str = "quick", impls=None, *, dtype="float32", threads: int | None = None,
                    progress: bool = True, configs: list[Config] | None = None, peak: bool = True, log=print,
                    **overrides) -> list[ResultRow]:
@@ -178,20 +196,24 @@ def run_benchmarks(preset: str = "quick", impls=None, *, dtype="float32", thread
 
     if peak:
         measure_peaks("start")
-    for cfg in configs:
-        impl = IMPLEMENTATIONS[cfg.impl]
-        bar.set_postfix_str(f"{impl.name} {cfg.work} T={cfg.T} B={cfg.B} D={cfg.D} H={cfg.H}", refresh=False)
+    for group in side_by_side_groups(configs):
+        cfg = group[0]
+        bar.set_postfix_str(f"{'+'.join(c.impl for c in group)} {cfg.work} T={cfg.T} B={cfg.B} D={cfg.D} H={cfg.H}",
+                            refresh=False)
         params, batches = make_inputs(cfg.T, cfg.B, cfg.D, cfg.H, dtype, cfg.n_windows)
-        prepared = impl.prepare(params, batches, forward_only=(cfg.work == "forward"))
-        timing = impl.timer(partial(impl.run, prepared), **method)
-        library = gpu_library(impl.name) if impl.device == "gpu" else ""
-        rows.append(ResultRow.measured(
-            implementation=impl.name, work=cfg.work, sweeps=cfg.sweeps, shape=(cfg.T, cfg.B, cfg.D, cfg.H),
-            n_windows=cfg.n_windows, dtype=dtype, timing=timing,
-            flops=work_flops(cfg.T, cfg.n_windows or cfg.B, cfg.D, cfg.H, cfg.work), device=impl.device,
-            machine=machine, tf32=tf32_state(library, impl.device, dtype), preset=preset, cuda_library=library))
-        del prepared, params, batches  # free the inputs before the next, maybe larger, shape
-        bar.update(1)
+        impls = [IMPLEMENTATIONS[c.impl] for c in group]
+        runs = [partial(impl.run, impl.prepare(params, batches, forward_only=(cfg.work == "forward")))
+                for impl in impls]
+        timings = time_cpu.side_by_side(runs, **method) if len(runs) > 1 else [impls[0].timer(runs[0], **method)]
+        for c, impl, timing in zip(group, impls, timings):
+            library = gpu_library(impl.name) if impl.device == "gpu" else ""
+            rows.append(ResultRow.measured(
+                implementation=impl.name, work=c.work, sweeps=c.sweeps, shape=(c.T, c.B, c.D, c.H),
+                n_windows=c.n_windows, dtype=dtype, timing=timing,
+                flops=work_flops(c.T, c.n_windows or c.B, c.D, c.H, c.work), device=impl.device,
+                machine=machine, tf32=tf32_state(library, impl.device, dtype), preset=preset, cuda_library=library))
+            bar.update(1)
+        del runs, params, batches  # free the inputs before the next, maybe larger, shape
     if peak:  # measured again at the end: the best of both is the peak, whatever ran meanwhile
         measure_peaks("end")
     bar.close()

@@ -182,6 +182,13 @@ def targets_table(results: dict) -> pd.DataFrame:
         rows.append({"check": f"CPU: batched NumPy >= 50% of measured sgemm peak, {shape_txt.format(**cpu_shape)}",
                      "csv": name, "measured": None if v is None else f"{100 * v:.0f}% of {peak:.0f} GFLOP/s",
                      "required": ">= 50%", "result": verdict(v, v is not None and v >= 0.5)})
+        air = airline_shape(df)
+        a, at = median_of(df, "numpy", **air), median_of(df, "torch_cpu", **air)
+        v = None if a is None or at is None else a / at
+        rows.append({"check": "CPU: batched NumPy within 1.2x of torch.nn.LSTM, the airline step, "
+                              "B={B}, D={D}, H={H}, T={T}".format(**air),
+                     "csv": name, "measured": None if v is None else f"{v:.2f}x torch's time ({threads} thread(s))",
+                     "required": "<= 1.2x", "result": verdict(v, v is not None and v <= 1.2)})
         tt = median_of(df, "torch_cpu", **cpu_shape)
         v = None if t is None or tt is None else t / tt
         rows.append({"check": f"CPU: batched NumPy within 1.5x of torch.nn.LSTM, {shape_txt.format(**cpu_shape)}",

@@ -60,8 +60,8 @@ def check_method(warmup: int, min_repeat: int, max_repeat: int, budget_s: float)
 class Timer:
     """Call ``timer(fn, warmup=, min_repeat=, max_repeat=, budget_s=)`` to get a :class:`Timing` of ``fn()``.
 
-    The warm-up calls (first-call costs: allocations, kernel compilation, caches) also estimate one
-    call's time, which sets how many timed calls fit ``budget_s``. A subclass says how to wait for the
+    The warm-up calls pay the first-call costs (allocations, kernel compilation, caches); the last of them
+    estimates one call's time, which sets how many timed calls fit ``budget_s``. A subclass says how to wait for the
     device (``synchronize``) and how to time the calls (``timed_calls``).
     """
 
@@ -80,11 +80,11 @@ class Timer:
     def __call__(self, fn, *, warmup: int = 1, min_repeat: int = 5, max_repeat: int = 30,
                  budget_s: float = 1.0) -> Timing:
         check_method(warmup, min_repeat, max_repeat, budget_s)
-        start = self.clock()
-        for _ in range(warmup):
+        for _ in range(warmup):  # the last warm-up call estimates a call: the first pays the first-call costs
+            start = self.clock()
             fn()
-        self.synchronize()
-        estimate = (self.clock() - start) / warmup
+            self.synchronize()
+        estimate = self.clock() - start
         times, extra_warmup = self.timed_calls(fn, n_repeat(estimate, min_repeat, max_repeat, budget_s))
         return Timing(tuple(times), self.name, warmup + extra_warmup)
 
@@ -101,6 +101,30 @@ class HostTimer(Timer):
             fn()
             times.append((self.clock() - start) * 1e3)
         return times, 0
+
+
+    def side_by_side(self, fns, *, warmup: int = 1, min_repeat: int = 5, max_repeat: int = 30,
+                     budget_s: float = 1.0) -> list[Timing]:
+        """One :class:`Timing` per function, the functions called in turn, round after round.
+
+        On a shared machine a slow phase (another job, a throttled core) then falls on every function
+        alike, and their ratio is measured, not the machine's mood; calling one after the other would put
+        the whole phase on one of them. Each function gets ``budget_s``, as when timed alone.
+        """
+        check_method(warmup, min_repeat, max_repeat, budget_s)
+        for _ in range(warmup):  # the last warm-up round estimates a round, as in ``__call__``
+            start = self.clock()
+            for fn in fns:
+                fn()
+        n = n_repeat(self.clock() - start, min_repeat, max_repeat, budget_s * len(fns))
+        times = [[] for _ in fns]
+        for _ in range(n):
+            for fn, fn_times in zip(fns, times):
+                start = self.clock()
+                fn()
+                fn_times.append((self.clock() - start) * 1e3)
+        timer = f"{self.name}, side by side ({len(fns)} functions called in turn)"
+        return [Timing(tuple(t), timer, warmup) for t in times]
 
 
 class CupyTimer(Timer):

@@ -163,6 +163,15 @@ def graded_targets(results: dict, batching: str = "full batch", data_parallel: d
 NOT_MEASURED_GPU = "not measured: no GPU CSV recorded yet"
 
 
+def _within_torch(df: pd.DataFrame, name: str, shape: dict, where: str, limit: float, threads: str) -> dict:
+    """The check "batched NumPy's training step within ``limit`` times torch.nn.LSTM's" at one shape."""
+    t, tt = median_of(df, "numpy", **shape), median_of(df, "torch_cpu", **shape)
+    v = None if t is None or tt is None else t / tt
+    return {"check": f"CPU: batched NumPy within {limit:g}x of torch.nn.LSTM, {where}", "csv": name,
+            "measured": None if v is None else f"{v:.2f}x torch's time ({threads} thread(s))",
+            "required": f"<= {limit:g}x", "result": verdict(v, v is not None and v <= limit)}
+
+
 def targets_table(results: dict) -> pd.DataFrame:
     """The course's performance checks of its own code, beyond the proposal: against the peak and the libraries.
 
@@ -183,17 +192,9 @@ def targets_table(results: dict) -> pd.DataFrame:
                      "csv": name, "measured": None if v is None else f"{100 * v:.0f}% of {peak:.0f} GFLOP/s",
                      "required": ">= 50%", "result": verdict(v, v is not None and v >= 0.5)})
         air = airline_shape(df)
-        a, at = median_of(df, "numpy", **air), median_of(df, "torch_cpu", **air)
-        v = None if a is None or at is None else a / at
-        rows.append({"check": "CPU: batched NumPy within 1.2x of torch.nn.LSTM, the airline step, "
-                              "B={B}, D={D}, H={H}, T={T}".format(**air),
-                     "csv": name, "measured": None if v is None else f"{v:.2f}x torch's time ({threads} thread(s))",
-                     "required": "<= 1.2x", "result": verdict(v, v is not None and v <= 1.2)})
-        tt = median_of(df, "torch_cpu", **cpu_shape)
-        v = None if t is None or tt is None else t / tt
-        rows.append({"check": f"CPU: batched NumPy within 1.5x of torch.nn.LSTM, {shape_txt.format(**cpu_shape)}",
-                     "csv": name, "measured": None if v is None else f"{v:.2f}x torch's time ({threads} thread(s))",
-                     "required": "<= 1.5x", "result": verdict(v, v is not None and v <= 1.5)})
+        rows.append(_within_torch(df, name, air, "the airline step, B={B}, D={D}, H={H}, T={T}".format(**air), 1.2,
+                                  threads))
+        rows.append(_within_torch(df, name, cpu_shape, shape_txt.format(**cpu_shape), 1.5, threads))
     gpu_results = {n: df for n, df in results.items() if has_gpu(df)}
     g1 = f"GPU: lstm_fused within 2x of cuDNN, {shape_txt.format(**cpu_shape)}, TF32 off"
     g2 = f"GPU: lstm_fused >= 30x batched NumPy (same machine), {shape_txt.format(**gpu_shape)}"

@@ -61,8 +61,8 @@ class Timer:
     """Call ``timer(fn, warmup=, min_repeat=, max_repeat=, budget_s=)`` to get a :class:`Timing` of ``fn()``.
 
     The warm-up calls pay the first-call costs (allocations, kernel compilation, caches); the last of them
-    estimates one call's time, which sets how many timed calls fit ``budget_s``. A subclass says how to wait for the
-    device (``synchronize``) and how to time the calls (``timed_calls``).
+    estimates one call's time, which sets how many timed calls fit ``budget_s``. A subclass says how to wait
+    for the device (``synchronize``) and how to time the calls (``timed_calls``).
     """
 
     name = "timer"
@@ -80,13 +80,19 @@ class Timer:
     def __call__(self, fn, *, warmup: int = 1, min_repeat: int = 5, max_repeat: int = 30,
                  budget_s: float = 1.0) -> Timing:
         check_method(warmup, min_repeat, max_repeat, budget_s)
-        for _ in range(warmup):  # the last warm-up call estimates a call: the first pays the first-call costs
-            start = self.clock()
-            fn()
-            self.synchronize()
-        estimate = self.clock() - start
+        estimate = self.warm_up([fn], warmup)
         times, extra_warmup = self.timed_calls(fn, n_repeat(estimate, min_repeat, max_repeat, budget_s))
         return Timing(tuple(times), self.name, warmup + extra_warmup)
+
+    def warm_up(self, fns, warmup: int) -> float:
+        """Call the functions in turn, ``warmup`` rounds; the seconds of the last round, which estimates one
+        (the first rounds pay the first-call costs)."""
+        for _ in range(warmup):
+            start = self.clock()
+            for fn in fns:
+                fn()
+            self.synchronize()
+        return self.clock() - start
 
 
 class HostTimer(Timer):
@@ -95,13 +101,17 @@ class HostTimer(Timer):
     name = "perf_counter"
 
     def timed_calls(self, fn, n):
-        times = []
-        for _ in range(n):
-            start = self.clock()
-            fn()
-            times.append((self.clock() - start) * 1e3)
-        return times, 0
+        return self.timed_rounds([fn], n)[0], 0
 
+    def timed_rounds(self, fns, n: int) -> list[list[float]]:
+        """``n`` rounds of calls of the functions in turn; the times (ms) of each function's calls."""
+        times = [[] for _ in fns]
+        for _ in range(n):
+            for fn, fn_times in zip(fns, times):
+                start = self.clock()
+                fn()
+                fn_times.append((self.clock() - start) * 1e3)
+        return times
 
     def side_by_side(self, fns, *, warmup: int = 1, min_repeat: int = 5, max_repeat: int = 30,
                      budget_s: float = 1.0) -> list[Timing]:
@@ -112,19 +122,9 @@ class HostTimer(Timer):
         the whole phase on one of them. Each function gets ``budget_s``, as when timed alone.
         """
         check_method(warmup, min_repeat, max_repeat, budget_s)
-        for _ in range(warmup):  # the last warm-up round estimates a round, as in ``__call__``
-            start = self.clock()
-            for fn in fns:
-                fn()
-        n = n_repeat(self.clock() - start, min_repeat, max_repeat, budget_s * len(fns))
-        times = [[] for _ in fns]
-        for _ in range(n):
-            for fn, fn_times in zip(fns, times):
-                start = self.clock()
-                fn()
-                fn_times.append((self.clock() - start) * 1e3)
+        n = n_repeat(self.warm_up(fns, warmup), min_repeat, max_repeat, budget_s * len(fns))
         timer = f"{self.name}, side by side ({len(fns)} functions called in turn)"
-        return [Timing(tuple(t), timer, warmup) for t in times]
+        return [Timing(tuple(t), timer, warmup) for t in self.timed_rounds(fns, n)]
 
 
 class CupyTimer(Timer):

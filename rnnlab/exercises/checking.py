@@ -187,6 +187,7 @@ def _modified(before, after) -> bool:
 
 
 def _compare_values(name, case, values) -> float:
+    result_scale = 0.0  # the largest magnitude in the expected result
     for where, g, e in values:
         if isinstance(e, np.ndarray) and e.dtype.kind == "f" or isinstance(e, float):
             bad = ~np.isfinite(np.asarray(g, dtype=np.float64))
@@ -194,9 +195,7 @@ def _compare_values(name, case, values) -> float:
                 flat = int(np.flatnonzero(bad)[0])
                 raise ExerciseError(f"{name}: {where} is not finite at index {_index(flat, np.shape(g))} "
                                     f"(got {np.asarray(g).ravel()[flat]}) in case {case.label}")
-    floats = [np.abs(np.asarray(e, dtype=np.float64)) for _, _, e in values
-              if isinstance(e, np.ndarray) and e.dtype.kind == "f" or isinstance(e, float)]
-    result_scale = max((float(a.max()) for a in floats if a.size), default=0.0)
+            result_scale = max(result_scale, float(np.max(np.abs(e), initial=0.0)))
     worst = 0.0
     for where, g, e in values:
         if isinstance(e, np.ndarray) and e.dtype.kind not in "fc" or isinstance(e, numbers.Integral):

@@ -63,12 +63,13 @@ class LSTMCell:
     """The cell's step maths for a batch of states (no weights: those stay in the layer).
 
     A layer makes one per call, for the leading shape of its states ((B,) batched, () one sample at a time),
-    and uses it at every step. All four gates are activated by the same four operations: tanh(a) =
-    2 sigmoid(2a) - 1, so every gate is  y = k sigmoid(k a) - (k - 1) = k / (1 + exp(-k a)) - (k - 1)  with
-    k = 1 on the sigmoid gates and k = 2 on the tanh gate, and its slope is  dy/da = (1 - y) * (y + k - 1),
-    which is y (1 - y) for k = 1 and 1 - y^2 for k = 2. Why exp and not tanh: NumPy's float32 exp is
-    faster than its tanh (about twice on an AVX2 CPU), and the gates are most of the step's elementwise work. exp(-k a) overflows to inf for a very negative a, which gives the right limit
-    y = -(k - 1); the overflow warning is silenced for that one call.
+    and uses it at every step. All four gates are activated at once, by the same five operations over the
+    whole (..., 4H) block: tanh(a) = 2 sigmoid(2a) - 1, so every gate is
+    y = k sigmoid(k a) - (k - 1) = k / (1 + exp(-k a)) - (k - 1)  with k = 1 on the sigmoid gates and k = 2
+    on the tanh gate, and its slope is  dy/da = (1 - y) * (y + k - 1), which is y (1 - y) for k = 1 and
+    1 - y^2 for k = 2. Why exp and not tanh: NumPy's float32 exp is faster than its tanh (about twice on an
+    AVX2 CPU), and the gates are most of the step's elementwise work. exp(-k a) overflows to inf for a very
+    negative a, which gives the right limit y = -(k - 1); the overflow warning is silenced for that one call.
     """
 
     def __init__(self, batch_shape: tuple, H: int, dtype, xp):

@@ -11,7 +11,7 @@ import os
 import platform
 import re
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -145,8 +145,8 @@ def driver_version(torch_driver: bool = False) -> str:
 
 
 @dataclass(frozen=True)
-class MachineInfo:
-    """What every row of one run repeats about the machine and the software; "" or None where unknown."""
+class MachineColumns:
+    """The facts of the machine and its software that every result row repeats; "" or None where unknown."""
 
     cpu_name: str
     cpu_cores: int
@@ -159,14 +159,25 @@ class MachineInfo:
     numpy_version: str
     cupy_version: str
     torch_version: str
-    cuda_driver: str
-    # Per library, since CuPy and torch each bring their own CUDA runtime; a row records its library's one.
-    cuda_runtime_cupy: str
-    cuda_runtime_torch: str
     cudnn_version: str
     python_version: str
     load_avg_1min: float | None
     date: str
+
+    def columns(self) -> dict:
+        """These facts alone, by name (a :class:`MachineInfo` holds the GPU's too)."""
+        return {f.name: getattr(self, f.name) for f in fields(MachineColumns)}
+
+
+@dataclass(frozen=True)
+class MachineInfo(MachineColumns):
+    """The facts of one run: the columns every row repeats, and the GPU's, of which a row keeps those of its
+    own device and library."""
+
+    cuda_driver: str
+    # Per library, since CuPy and torch each bring their own CUDA runtime; a row records its library's one.
+    cuda_runtime_cupy: str
+    cuda_runtime_torch: str
     gpu_name: str
 
 

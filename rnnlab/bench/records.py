@@ -11,13 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .machine import MachineInfo, machine_name
+from .machine import MachineColumns, MachineInfo, machine_name
 from .timers import Timing
 
 
 @dataclass(frozen=True)
-class ResultRow:
-    """One measurement: what was timed, its statistics (ms), and the machine and software it ran on."""
+class Measurement:
+    """What was timed, on which device and how, and its statistics (ms): a row's first columns."""
 
     implementation: str
     work: str
@@ -38,26 +38,17 @@ class ResultRow:
     gflops: float | None
     device: str
     device_name: str
-    cpu_name: str
-    cpu_cores: int
-    threads: int
-    blas_threads: int | None
-    torch_threads: int | None
-    omp_num_threads: str
-    openblas_num_threads: str
-    mkl_num_threads: str
     timer: str
     tf32: str
-    numpy_version: str
-    cupy_version: str
-    torch_version: str
-    cuda_runtime: str
+    cuda_runtime: str  # the CUDA runtime of the library that ran a GPU row (CuPy's or torch's); "" on the CPU
     cuda_driver: str
-    cudnn_version: str
-    python_version: str
     preset: str
-    load_avg_1min: float | None
-    date: str
+
+
+@dataclass(frozen=True)
+class ResultRow(MachineColumns, Measurement):
+    """One measurement: the :class:`Measurement`'s columns, then the :class:`MachineColumns` of the machine
+    and software it ran on (a dataclass takes the fields of its last base first)."""
 
     @classmethod
     def measured(cls, *, implementation: str, work: str, sweeps, shape: tuple, n_windows: int, dtype,
@@ -76,18 +67,10 @@ class ResultRow:
             n_warmup=timing.n_warmup, median_ms=round(timing.median_ms, 6), iqr_ms=round(timing.iqr_ms, 6),
             min_ms=round(timing.min_ms, 6), max_ms=round(timing.max_ms, 6), flops=int(flops),
             gflops=float(f"{flops / seconds / 1e9:.6g}") if seconds > 0 else None, device=device,
-            device_name=machine.gpu_name if on_gpu else machine.cpu_name, cpu_name=machine.cpu_name,
-            cpu_cores=machine.cpu_cores, threads=machine.threads, blas_threads=machine.blas_threads,
-            torch_threads=machine.torch_threads, omp_num_threads=machine.omp_num_threads,
-            openblas_num_threads=machine.openblas_num_threads, mkl_num_threads=machine.mkl_num_threads,
-            timer=timer or timing.timer, tf32=tf32, numpy_version=machine.numpy_version,
-            cupy_version=machine.cupy_version, torch_version=machine.torch_version,
-            # The CUDA runtime this row's library ran on (CuPy's or torch's); none for CPU work.
+            device_name=machine.gpu_name if on_gpu else machine.cpu_name, timer=timer or timing.timer, tf32=tf32,
             cuda_runtime=(machine.cuda_runtime_torch if cuda_library == "torch" else machine.cuda_runtime_cupy)
             if on_gpu else "",
-            cuda_driver=machine.cuda_driver if on_gpu else "", cudnn_version=machine.cudnn_version,
-            python_version=machine.python_version, preset=preset, load_avg_1min=machine.load_avg_1min,
-            date=machine.date,
+            cuda_driver=machine.cuda_driver if on_gpu else "", preset=preset, **machine.columns(),
         )
 
     def as_dict(self) -> dict:

@@ -10,7 +10,9 @@ Time-major: ``X`` is (T, B, D), ``Y`` is (T, B, H); parameters W_x (D, G*H) and 
 Both are h_t = a_t * h_{t-1} + b_t with a_t, b_t known for every t before the recurrence runs, so the
 forward pass is one input product and one scan (:func:`rnnlab.scan_linear_recurrence`). Backward is a
 scan too, run backwards in time: g_t = dL/dh_t = dY_t + a_{t+1} g_{t+1}. The modules
-:mod:`rnnlab.layers.mingru` and :mod:`rnnlab.layers.minlstm` give each variant the layers' contract.
+:data:`mingru` and :data:`minlstm` (``rnnlab.layers.mingru``, ``rnnlab.layers.minlstm``) give each variant the
+layers' contract (``forward``, ``backward``, ``init_params``, ``param_shapes``), as the modules of the other
+layers do.
 """
 from __future__ import annotations
 
@@ -115,3 +117,34 @@ def backward(dY, cache, d_state=None):
     grads = {"W_x": xp.dot(X.reshape(T * B, D).T, dA2), "b": dA2.sum(axis=0)}
     dX = xp.dot(dA2, W_x.T).reshape(T, B, D)
     return grads, dX, a[0] * g[0]
+
+
+class MinRNNLayer:
+    """One variant as a layer: the functions above with the variant filled in, where the other layers are modules
+    (``rnnlab.training.models`` and ``gradcheck.check_layer`` take either)."""
+
+    def __init__(self, variant: str):
+        self.VARIANT, self.N_GATES = variant, GATES[variant]
+
+    def __repr__(self):
+        return f"<{self.VARIANT} layer (rnnlab.layers.minrnn)>"
+
+    def init_params(self, input_size: int, hidden_size: int, *, seed: int = 0, dtype=np.float32, xp=np):
+        """W_x (D, G*H) Glorot uniform per block, b (G*H,) zeros; no W_h (the gates do not read h)."""
+        return init_params(self.VARIANT, input_size, hidden_size, seed=seed, dtype=dtype, xp=xp)
+
+    def param_shapes(self, input_size: int, hidden_size: int) -> dict:
+        return param_shapes(self.VARIANT, input_size, hidden_size)
+
+    def forward(self, params, X, state=None, *, method: str = "blelloch"):
+        """Y (T, B, H), h_T (B, H), cache; method is the scan's (:data:`rnnlab.parallel.scan.METHODS`)."""
+        return forward(self.VARIANT, params, X, state, method=method)
+
+    @staticmethod
+    def backward(dY, cache, d_state=None):
+        """grads {W_x, b}, dX (T, B, D), dh_0 (B, H); the cache says which variant ran."""
+        return backward(dY, cache, d_state)
+
+
+mingru = MinRNNLayer("mingru")  # G = 2: z, h~
+minlstm = MinRNNLayer("minlstm")  # G = 3: f, i, h~

@@ -193,35 +193,32 @@ def _chunk_sizes(T: int) -> tuple[int, int]:
     return L, -(-T // L)
 
 
+def _depth_and_work(method: str, T: int) -> tuple[int, int]:
+    """(depth, work) of scanning T steps from a zero state, as the code above does them: see the two below."""
+    _check_method(method)
+    if T <= 1:
+        return 0, 0
+    if method == "loop":
+        return T - 1, T - 1
+    if method == "hillis_steele":
+        levels = (T - 1).bit_length()
+        return levels, sum(T - 2**k for k in range(levels))
+    if method == "blelloch":  # pair neighbours, scan the T // 2 pairs, fill in the (T - 1) // 2 others
+        half_depth, half_work = _depth_and_work("blelloch", T // 2)
+        return 1 + half_depth + (1 if T > 2 else 0), T // 2 + half_work + (T - 1) // 2
+    L, n = _chunk_sizes(T)
+    return (L - 1) + (n - 1) + (1 if n > 1 else 0), n * (L - 1) + (n - 1) + (n - 1) * L
+
+
 def depth(method: str, T: int) -> int:
     """Levels of dependent array operations to scan T steps (from a zero state), as the code above does them.
 
     loop: T - 1; hillis_steele: ceil(log2 T); blelloch: one pairing level and one filling level per halving
     (2 log2 T - 1 for a power of two); chunked: (L - 1) + (T/L - 1) + 1 with chunks of L = ceil(sqrt(T)).
     """
-    _check_method(method)
-    if T <= 1:
-        return 0
-    if method == "loop":
-        return T - 1
-    if method == "hillis_steele":
-        return (T - 1).bit_length()
-    if method == "blelloch":
-        return 1 + depth("blelloch", T // 2) + (1 if T > 2 else 0)
-    L, n = _chunk_sizes(T)
-    return (L - 1) + (n - 1) + (1 if n > 1 else 0)
+    return _depth_and_work(method, T)[0]
 
 
 def work(method: str, T: int) -> int:
     """Combine operations (one multiply-add on one step's (B, H) block each) to scan T steps from a zero state."""
-    _check_method(method)
-    if T <= 1:
-        return 0
-    if method == "loop":
-        return T - 1
-    if method == "hillis_steele":
-        return sum(T - d for d in (2**k for k in range((T - 1).bit_length())))
-    if method == "blelloch":
-        return T // 2 + (T - 1) // 2 + work("blelloch", T // 2)
-    L, n = _chunk_sizes(T)
-    return n * (L - 1) + (n - 1) + (n - 1) * L
+    return _depth_and_work(method, T)[1]

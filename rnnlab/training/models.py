@@ -1,8 +1,9 @@
 """Sequence models: a recurrent layer plus a linear head, with their loss and gradients in one dict.
 
 Two models share one structure, time-major input ``X`` (T, B, D) read by a recurrent layer
-(``rnnlab.layers.lstm``, ``rnn``, ``gru``, ``mingru`` or ``minlstm``, or any module with the same ``forward``/``backward``
-contract such as ``rnnlab.parallel.lstm_sequential``), and a linear head on the last hidden state h_T::
+(``rnnlab.layers.lstm``, ``rnn``, ``gru``, ``mingru`` or ``minlstm``, or any module or object with the same
+``forward``/``backward`` contract such as ``rnnlab.parallel.lstm_sequential``), and a linear head on the last
+hidden state h_T::
 
     SequenceRegressor   pred = h_T W_y + b_y  (B, K)   mean squared error against the next K values
     SequenceClassifier  logits = h_T W_y + b_y  (B, C) cross-entropy against the next class

@@ -24,7 +24,8 @@ from ..backend import get_xp
 from ._common import check_backward, init_gated_params, prepare_hidden_forward, projection_grads
 from .functional import sigmoid
 
-N_GATES = 3
+GATES = ("r", "z", "n")  # the blocks of W_x, W_h and b, in this order: reset, update, candidate
+N_GATES = len(GATES)
 
 
 def init_params(input_size: int, hidden_size: int, *, seed: int = 0, dtype=np.float32, xp=np):

@@ -67,9 +67,12 @@ class LSTMCell:
     whole (..., 4H) block: tanh(a) = 2 sigmoid(2a) - 1, so every gate is
     y = k sigmoid(k a) - (k - 1) = k / (1 + exp(-k a)) - (k - 1)  with k = 1 on the sigmoid gates and k = 2
     on the tanh gate, and its slope is  dy/da = (1 - y) * (y + k - 1), which is y (1 - y) for k = 1 and
-    1 - y^2 for k = 2. Why exp and not tanh: NumPy's float32 exp is faster than its tanh (about twice on an
-    AVX2 CPU), and the gates are most of the step's elementwise work. exp(-k a) overflows to inf for a very
-    negative a, which gives the right limit y = -(k - 1); the overflow warning is silenced for that one call.
+    1 - y^2 for k = 2. Why exp and not tanh: on an AVX2 CPU NumPy's float32 exp is faster than its tanh
+    (about 1.6x over a (132, 128) block), and the gates are most of the step's elementwise work. On an
+    AVX-512 CPU it is the other way round (NumPy's tanh about twice as fast as its exp), and this form then
+    costs about 6% of the airline step (data/benchmarks/cpu-amd-epyc-2c.csv was recorded on an AVX2 CPU).
+    exp(-k a) overflows to inf for a very negative a, which gives the right limit y = -(k - 1); the overflow
+    warning is silenced for that one call.
     """
 
     def __init__(self, batch_shape: tuple, H: int, dtype, xp):

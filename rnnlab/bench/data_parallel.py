@@ -26,6 +26,7 @@ REDUCE_FLOATS = (1_000, 10_000, 100_000, 1_000_000, 4_000_000)  # plus each shap
 MALLOC = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": str(1 << 36)}
 TIMER = "perf_counter; fixed repeats on every rank; reused flat buffer; MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=2**36"
 PRESET = "data_parallel"
+REPEATS = 15  # timed steps at the large shape (x5 at the airline): the recording's default
 
 
 def default_out() -> Path:
@@ -150,7 +151,7 @@ def weak_scaling_at(rec, workers: int = 16, shape: str = "large") -> dict:
     return {"ratio": ratio, "slope": math.log(ratio) / math.log(workers), "workers": workers, "shape": shape}
 
 
-def record(out=None, repeats: int = 15, log=print) -> Path:
+def record(out=None, repeats: int = REPEATS, log=print) -> Path:
     """Launch every configuration of :data:`CONFIGS` and write all their rows to ``out`` (the CSV)."""
     import tempfile
 
@@ -187,18 +188,18 @@ def main(argv=None) -> int:
     sub = p.add_subparsers(dest="cmd")
     rec = sub.add_parser("record", help="launch every configuration and write the CSV (the default)")
     rec.add_argument("--out", help="the CSV (default data/benchmarks/data-parallel/<machine>.csv)")
-    rec.add_argument("--repeats", type=int, default=15, help="timed steps at the large shape (x5 at the airline)")
+    rec.add_argument("--repeats", type=int, default=REPEATS, help="timed steps at the large shape (x5 at the airline)")
     wk = sub.add_parser("worker", help="one rank of a timing job (run under torchrun)")
     wk.add_argument("--threads", type=int, default=1)
     wk.add_argument("--out", required=True)
-    wk.add_argument("--repeats", type=int, default=15)
+    wk.add_argument("--repeats", type=int, default=REPEATS)
     wk.add_argument("--shards", action="store_true")
     wk.add_argument("--reduces", action="store_true")
     args = p.parse_args(argv)
     if args.cmd == "worker":
         worker(args.threads, args.out, args.repeats, args.shards, args.reduces)
     else:
-        record(getattr(args, "out", None), getattr(args, "repeats", 15))
+        record(getattr(args, "out", None), getattr(args, "repeats", REPEATS))
     return 0
 
 

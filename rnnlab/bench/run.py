@@ -201,11 +201,12 @@ def run_benchmarks(preset: str = "quick", impls=None, *, dtype="float32", thread
         bar.set_postfix_str(f"{'+'.join(c.impl for c in group)} {cfg.work} T={cfg.T} B={cfg.B} D={cfg.D} H={cfg.H}",
                             refresh=False)
         params, batches = make_inputs(cfg.T, cfg.B, cfg.D, cfg.H, dtype, cfg.n_windows)
-        impls = [IMPLEMENTATIONS[c.impl] for c in group]
+        group_impls = [IMPLEMENTATIONS[c.impl] for c in group]
         runs = [partial(impl.run, impl.prepare(params, batches, forward_only=(cfg.work == "forward")))
-                for impl in impls]
-        timings = time_cpu.side_by_side(runs, **method) if len(runs) > 1 else [impls[0].timer(runs[0], **method)]
-        for c, impl, timing in zip(group, impls, timings):
+                for impl in group_impls]
+        timings = (time_cpu.side_by_side(runs, **method) if len(runs) > 1
+                   else [group_impls[0].timer(runs[0], **method)])
+        for c, impl, timing in zip(group, group_impls, timings):
             library = gpu_library(impl.name) if impl.device == "gpu" else ""
             rows.append(ResultRow.measured(
                 implementation=impl.name, work=c.work, sweeps=c.sweeps, shape=(c.T, c.B, c.D, c.H),
